@@ -1,0 +1,2 @@
+/** Go's concurrency patterns on Java virtual threads. */
+package dev.weft.patterns;
