@@ -1,0 +1,308 @@
+package dev.weft.patterns;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Go's {@code cancelCtx} and {@code timerCtx} in one class: the only context that is ever done.
+ *
+ * <p>Locking: one {@link ReentrantLock} per context guards the registrations, the parent
+ * registration and the timer, and is the monitor for waiters. It is never held while running
+ * callbacks, cancelling children, cancelling the timer or deregistering from the parent, so lock
+ * order is never parent-then-child and a deep tree cannot deadlock.
+ */
+final class CancellableContext extends AbstractContext implements CancelContext {
+
+    /** Why and by what the context is done; immutable so err and cause are always seen together. */
+    private record Done(ContextDoneException err, Throwable cause) {}
+
+    private final Context parent;
+
+    /** This context's own deadline; null when it has none or the parent's is not later. */
+    private final Instant deadline;
+
+    private final ReentrantLock lock = new ReentrantLock();
+
+    /** Signalled once, when {@link #done} is set. */
+    private final Condition doneSignal = lock.newCondition();
+
+    /**
+     * Null until done, then never changes. Written only under {@link #lock}, read without it: the
+     * volatile write, which follows everything the canceller did, is what makes those actions
+     * visible to every thread that reads a non-null value (the happens-before of the API).
+     */
+    private volatile Done done;
+
+    /**
+     * Callbacks to run when done: children's cancellations, afterFuncs, waiters' wake-ups. Guarded
+     * by {@link #lock}. Created on first registration; null again once done, when its content is
+     * handed to the canceller. Invariant: while not done it holds exactly the registrations not
+     * yet removed, so short-lived children of a long-lived parent do not accumulate.
+     */
+    private Set<Node> registrations;
+
+    /** This context's registration with its parent; guarded by {@link #lock}; null once done. */
+    private Registration fromParent;
+
+    /** The pending deadline task; guarded by {@link #lock}; null if none or once done. */
+    private ScheduledFuture<?> timer;
+
+    private CancellableContext(Context parent, Instant deadline) {
+        this.parent = parent;
+        this.deadline = deadline;
+    }
+
+    /**
+     * Creates the context, then wires it up. Wiring happens after construction because the parent
+     * may be done already, and its callback then cancels the new context at once.
+     */
+    static CancellableContext create(Context parent, Instant requestedDeadline) {
+        Objects.requireNonNull(parent, "parent");
+        Instant own = requestedDeadline;
+        if (own != null) {
+            Optional<Instant> inherited = parent.deadline();
+            if (inherited.isPresent() && !inherited.get().isAfter(own)) {
+                // The parent is done no later than we would be: its deadline alone suffices (Go
+                // returns WithCancel here), and deadline() reports the parent's.
+                own = null;
+            }
+        }
+        CancellableContext context = new CancellableContext(parent, own);
+        context.attach();
+        if (own != null && !context.isDone()) {
+            context.startTimer(own);
+        }
+        return context;
+    }
+
+    private void attach() {
+        Registration registration = Contexts.onDone(parent,
+                () -> complete(parent.err(), Contexts.causeOf(parent)));
+        lock.lock();
+        try {
+            if (done == null) {
+                fromParent = registration;
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        // Done already (by the parent at once, or a racing cancel): nothing to stay registered for.
+        registration.remove();
+    }
+
+    private void startTimer(Instant at) {
+        long delayNanos = Contexts.saturatedNanos(Duration.between(Instant.now(), at));
+        if (delayNanos <= 0) {
+            complete(new DeadlineExceededException(), null);
+            return;
+        }
+        ScheduledFuture<?> scheduled =
+                WeftThreads.schedule(() -> complete(new DeadlineExceededException(), null), delayNanos);
+        lock.lock();
+        try {
+            if (done == null) {
+                timer = scheduled;
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        scheduled.cancel(false);
+    }
+
+    @Override
+    public void cancel() {
+        complete(new ContextCanceledException(null), null);
+    }
+
+    @Override
+    public void cancel(Throwable cause) {
+        complete(new ContextCanceledException(cause), cause);
+    }
+
+    /**
+     * Marks this context done (first call wins), wakes waiters, then, outside the lock, releases
+     * the timer and the parent registration and runs every registered callback, which cancels
+     * the children recursively in this thread.
+     *
+     * @param cause null means "same as err"
+     */
+    private void complete(ContextDoneException err, Throwable cause) {
+        Set<Node> toRun;
+        Registration parentRegistration;
+        ScheduledFuture<?> pendingTimer;
+        lock.lock();
+        try {
+            if (done != null) {
+                return;
+            }
+            done = new Done(err, cause != null ? cause : err);
+            toRun = registrations;
+            registrations = null;
+            parentRegistration = fromParent;
+            fromParent = null;
+            pendingTimer = timer;
+            timer = null;
+            doneSignal.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (pendingTimer != null) {
+            pendingTimer.cancel(false);
+        }
+        if (parentRegistration != null) {
+            parentRegistration.remove();
+        }
+        if (toRun != null) {
+            runAll(toRun);
+        }
+    }
+
+    private static void runAll(Set<Node> nodes) {
+        RuntimeException first = null;
+        for (Node node : nodes) {
+            try {
+                node.callback.run();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    @Override
+    Registration onDone(Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        lock.lock();
+        try {
+            if (done == null) {
+                Node node = new Node(callback);
+                if (registrations == null) {
+                    registrations = new HashSet<>();
+                }
+                registrations.add(node);
+                return node;
+            }
+        } finally {
+            lock.unlock();
+        }
+        callback.run();
+        return () -> false;
+    }
+
+    /** How many callbacks (children included) are registered and not yet run or removed. */
+    int registrationCount() {
+        lock.lock();
+        try {
+            return registrations == null ? 0 : registrations.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<Instant> deadline() {
+        return deadline != null ? Optional.of(deadline) : parent.deadline();
+    }
+
+    @Override
+    public boolean isDone() {
+        return done != null;
+    }
+
+    @Override
+    public void await() throws InterruptedException {
+        if (done != null) {
+            return;
+        }
+        lock.lockInterruptibly();
+        try {
+            while (done == null) {
+                doneSignal.await();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean await(Duration timeout) throws InterruptedException {
+        if (done != null) {
+            return true;
+        }
+        long remaining = Contexts.saturatedNanos(timeout);
+        if (remaining <= 0) {
+            return false;
+        }
+        if (!lock.tryLock(remaining, TimeUnit.NANOSECONDS)) {
+            return done != null;
+        }
+        try {
+            while (done == null) {
+                if (remaining <= 0) {
+                    return false;
+                }
+                remaining = doneSignal.awaitNanos(remaining);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public ContextDoneException err() {
+        Done d = done;
+        return d == null ? null : d.err();
+    }
+
+    @Override
+    public Throwable cause() {
+        Done d = done;
+        return d == null ? null : d.cause();
+    }
+
+    @Override
+    Context valueParent() {
+        return parent;
+    }
+
+    @Override
+    public String toString() {
+        return parent + (deadline != null ? ".withDeadline(" + deadline + ")" : ".withCancel");
+    }
+
+    /** One registration; identity-equal, so removal finds exactly it. */
+    private final class Node implements Registration {
+        final Runnable callback;
+
+        Node(Runnable callback) {
+            this.callback = callback;
+        }
+
+        @Override
+        public boolean remove() {
+            lock.lock();
+            try {
+                return registrations != null && registrations.remove(this);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+}

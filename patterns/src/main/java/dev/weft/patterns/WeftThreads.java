@@ -1,0 +1,153 @@
+package dev.weft.patterns;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The one thread factory for every thread Weft starts: Go's {@code go f()}.
+ *
+ * <p>Every thread is a <em>virtual</em> thread named {@code weft-<role>-<n>}, where {@code n} is
+ * one global, strictly increasing sequence (so names are unique across roles and tell the order
+ * of creation). Every thread is counted as live from the moment it is created until its task
+ * returns or throws, which is what lets tests assert that nothing leaked (see {@link
+ * #liveThreads()}), the way Go's {@code goleak} does.
+ *
+ * <p>Uncaught exceptions go to the thread's default uncaught-exception handler, as for any
+ * virtual thread; Weft's own primitives catch what their tasks throw and never rely on that.
+ */
+public final class WeftThreads {
+
+    /** Source of the {@code <n>} in thread names; global so that names are unique across roles. */
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+
+    /**
+     * Threads created here whose task has not yet finished. Invariant: a thread is added before
+     * it can possibly run (at creation) and removed in a {@code finally} of its task, so the set
+     * never misses a running Weft thread and never keeps a finished one.
+     */
+    private static final Set<Thread> LIVE = ConcurrentHashMap.newKeySet();
+
+    private WeftThreads() {}
+
+    /**
+     * Starts {@code task} on a new virtual thread named {@code weft-<role>-<n>}.
+     *
+     * <p>Does not block. Everything the caller did before this call happens-before {@code task}
+     * begins (the guarantee of {@link Thread#start()}). The thread is counted by {@link
+     * #liveCount()} before this method returns and until {@code task} has returned or thrown.
+     *
+     * @param role a short word naming what the thread is for ("errgroup", "afterfunc", ...)
+     * @param task what the thread runs
+     * @return the started thread
+     * @throws NullPointerException if either argument is null
+     */
+    public static Thread start(String role, Runnable task) {
+        Thread thread = newThread(role, task);
+        try {
+            thread.start();
+        } catch (Throwable t) {
+            // Never started, so its finally will never run: uncount it here.
+            LIVE.remove(thread);
+            throw t;
+        }
+        return thread;
+    }
+
+    /**
+     * A factory of unstarted virtual threads with the same naming and counting as {@link
+     * #start(String, Runnable)}, for executors and servers that start their own threads.
+     *
+     * <p>A thread is counted from the moment the factory creates it, because counting only once
+     * it runs would leave a window in which a started thread is invisible to leak checks. So an
+     * executor that creates a thread and then discards it unstarted (a {@link
+     * java.util.concurrent.ThreadPoolExecutor} can, when it is shut down concurrently with a
+     * submission) leaves that thread counted, and a leak check reports it by name.
+     *
+     * @param role a short word naming what the threads are for
+     * @return a factory; thread-safe, and cheap to create
+     * @throws NullPointerException if {@code role} is null
+     */
+    public static ThreadFactory factory(String role) {
+        Objects.requireNonNull(role, "role");
+        return task -> newThread(role, task);
+    }
+
+    /**
+     * The number of Weft threads created and not yet finished. A snapshot: it may be stale by the
+     * time it returns. Never blocks.
+     *
+     * @return the number of live Weft threads
+     */
+    public static int liveCount() {
+        return LIVE.size();
+    }
+
+    /**
+     * A snapshot of the Weft threads created and not yet finished, for leak checks and
+     * diagnostics. Never blocks; the list is a copy and is not updated afterwards.
+     *
+     * @return the live Weft threads, in no particular order
+     */
+    public static List<Thread> liveThreads() {
+        return List.copyOf(LIVE);
+    }
+
+    private static Thread newThread(String role, Runnable task) {
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(task, "task");
+        String name = "weft-" + role + "-" + SEQUENCE.incrementAndGet();
+        Thread thread = Thread.ofVirtual().name(name).unstarted(() -> {
+            try {
+                task.run();
+            } finally {
+                LIVE.remove(Thread.currentThread());
+            }
+        });
+        LIVE.add(thread);
+        return thread;
+    }
+
+    /**
+     * Runs {@code action} once after {@code delayNanos} on the shared timer thread. The action
+     * must be short and must not block: it shares one thread with every other deadline in the
+     * process. Cancelling the returned future removes the action from the timer's queue at once.
+     */
+    static ScheduledFuture<?> schedule(Runnable action, long delayNanos) {
+        return Timer.EXECUTOR.schedule(action, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Actions waiting on the shared timer; for tests that check cancelled deadlines release it. */
+    static int pendingTimerCount() {
+        return Timer.EXECUTOR.getQueue().size();
+    }
+
+    /**
+     * The shared timer, created on first use (class-holder idiom). It is one daemon platform
+     * thread, like Go's runtime timer: infrastructure that outlives every user of it, and that
+     * only ever runs Weft's own short actions (cancelling a context and its non-blocking
+     * callbacks), never user code. That is why it is not counted by {@link #liveCount()}: it
+     * cannot leak work, and counting it would make every leak check fail after the first
+     * deadline in the process. It is a platform thread so that a deadline still fires when every
+     * carrier thread is busy with virtual threads.
+     */
+    private static final class Timer {
+        static final ScheduledThreadPoolExecutor EXECUTOR = create();
+
+        private static ScheduledThreadPoolExecutor create() {
+            ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(
+                    1, task -> Thread.ofPlatform().name("weft-timer").daemon(true).unstarted(task));
+            // Contexts cancelled before their deadline cancel their timer task; without this the
+            // queue would hold every such task (and its context) until the deadline passed.
+            executor.setRemoveOnCancelPolicy(true);
+            executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+            return executor;
+        }
+    }
+}
