@@ -1,0 +1,207 @@
+package dev.weft.patterns;
+
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weft.patterns.testing.NoLeakedThreads;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(NoLeakedThreads.class)
+class ErrGroupTest {
+
+    @Test
+    void successCancelsTheDerivedContextOnAwait() throws Exception {
+        CancelContext parent = Context.withCancel(Context.background());
+        ErrGroup group = ErrGroup.withContext(parent);
+        AtomicInteger sum = new AtomicInteger();
+        for (int i = 1; i <= 10; i++) {
+            int n = i;
+            group.go(() -> sum.addAndGet(n));
+        }
+        assertFalse(group.context().isDone());
+        group.await();
+        assertEquals(55, sum.get());
+        assertTrue(group.context().isDone());
+        assertInstanceOf(ContextCanceledException.class, group.context().err());
+        assertFalse(parent.isDone(), "the group never cancels its parent");
+        parent.cancel();
+    }
+
+    @Test
+    void firstErrorWinsAndCancelsContextWithItAsCause() throws InterruptedException {
+        ErrGroup group = new ErrGroup();
+        Exception first = new Exception("first");
+        CountDownLatch firstRecorded = new CountDownLatch(1);
+        group.go(() -> { throw first; });
+        // The second failure is only thrown once the first is observably recorded.
+        group.go(() -> {
+            group.context().await();
+            firstRecorded.countDown();
+            throw new IllegalStateException("second");
+        });
+        ExecutionException thrown = assertThrows(ExecutionException.class, group::await);
+        assertSame(first, thrown.getCause());
+        assertTrue(firstRecorded.await(0, SECONDS));
+        assertSame(first, group.context().cause());
+        assertSame(first, group.context().err().getCause());
+    }
+
+    @Test
+    void failureInterruptsRunningSiblings() throws InterruptedException {
+        ErrGroup group = new ErrGroup();
+        CountDownLatch siblingsBlocked = new CountDownLatch(2);
+        CountDownLatch never = new CountDownLatch(1);
+        AtomicInteger interrupted = new AtomicInteger();
+        for (int i = 0; i < 2; i++) {
+            group.go(() -> {
+                siblingsBlocked.countDown();
+                try {
+                    never.await();
+                } catch (InterruptedException e) {
+                    interrupted.incrementAndGet();
+                    throw e;
+                }
+            });
+        }
+        RuntimeException boom = new RuntimeException("boom");
+        group.go(() -> {
+            siblingsBlocked.await();
+            throw boom;
+        });
+        ExecutionException thrown = assertThrows(ExecutionException.class, group::await);
+        assertSame(boom, thrown.getCause(), "the siblings' InterruptedExceptions do not replace it");
+        assertEquals(2, interrupted.get());
+    }
+
+    @Test
+    void taskStartedAfterFailureRunsInterrupted() throws InterruptedException {
+        ErrGroup group = new ErrGroup();
+        group.go(() -> { throw new Exception("first"); });
+        assertTrue(group.context().await(Duration.ofSeconds(10)));
+        AtomicReference<Boolean> interrupted = new AtomicReference<>();
+        group.go(() -> interrupted.set(Thread.currentThread().isInterrupted()));
+        assertThrows(ExecutionException.class, group::await);
+        assertTrue(interrupted.get());
+    }
+
+    @Test
+    void setLimitWhileTasksAreActiveThrows() throws Exception {
+        ErrGroup group = new ErrGroup();
+        CountDownLatch release = new CountDownLatch(1);
+        group.go(release::await);
+        assertThrows(IllegalStateException.class, () -> group.setLimit(3));
+        release.countDown();
+        group.await();
+        group.setLimit(3);
+    }
+
+    @Test
+    void limitZeroRejectsTryGoAndBlocksGoUntilInterrupted() throws Exception {
+        ErrGroup group = new ErrGroup();
+        group.setLimit(0);
+        assertFalse(group.tryGo(() -> {}));
+
+        AtomicReference<Throwable> outcome = new AtomicReference<>();
+        AtomicReference<Boolean> flagRestored = new AtomicReference<>();
+        AtomicInteger ran = new AtomicInteger();
+        CountDownLatch returned = new CountDownLatch(1);
+        Thread caller = WeftThreads.start("test", () -> {
+            try {
+                group.go(ran::incrementAndGet);
+            } catch (Throwable t) {
+                outcome.set(t);
+                flagRestored.set(Thread.currentThread().isInterrupted());
+            } finally {
+                returned.countDown();
+            }
+        });
+        assertFalse(returned.await(200, MILLISECONDS), "go must block at limit 0");
+        caller.interrupt();
+        assertTrue(returned.await(10, SECONDS));
+        assertInstanceOf(CancellationException.class, outcome.get());
+        assertInstanceOf(InterruptedException.class, outcome.get().getCause());
+        assertTrue(flagRestored.get());
+        assertEquals(0, ran.get());
+        group.await();
+    }
+
+    @Test
+    void raisingTheLimitReleasesBlockedGo() throws Exception {
+        ErrGroup group = new ErrGroup();
+        group.setLimit(0);
+        CountDownLatch ran = new CountDownLatch(1);
+        Thread caller = WeftThreads.start("test", () -> group.go(ran::countDown));
+        // Wait until the caller is parked in go(), then lift the limit.
+        long deadline = System.nanoTime() + SECONDS.toNanos(10);
+        while (caller.getState() != Thread.State.WAITING && System.nanoTime() - deadline < 0) {
+            LockSupport.parkNanos(1_000_000);
+        }
+        assertEquals(Thread.State.WAITING, caller.getState());
+        group.setLimit(1);
+        assertTrue(ran.await(10, SECONDS));
+        caller.join();
+        group.await();
+    }
+
+    @Test
+    void limitIsNeverExceeded() throws Exception {
+        int limit = 3;
+        ErrGroup group = new ErrGroup();
+        group.setLimit(limit);
+        AtomicInteger current = new AtomicInteger();
+        AtomicInteger max = new AtomicInteger();
+        for (int i = 0; i < 300; i++) {
+            ErrGroup.Task task = () -> {
+                int now = current.incrementAndGet();
+                max.accumulateAndGet(now, Math::max);
+                Thread.yield();
+                current.decrementAndGet();
+            };
+            if (i % 2 == 0) {
+                group.go(task);
+            } else {
+                group.tryGo(task);
+            }
+        }
+        group.await();
+        assertTrue(max.get() <= limit, "max concurrency " + max.get());
+    }
+
+    @Test
+    void noThreadOutlivesAwait() throws Exception {
+        Set<Thread> before = Set.copyOf(WeftThreads.liveThreads());
+        ErrGroup group = new ErrGroup();
+        for (int i = 0; i < 100; i++) {
+            group.go(Thread::yield);
+        }
+        group.go(() -> { throw new Exception("one fails"); });
+        assertThrows(ExecutionException.class, group::await);
+        // A task's thread uncounts itself in a finally just after await() can already return.
+        assertEquals(List.of(), NoLeakedThreads.awaitLeaks(before, Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void uncancelledGroupHasNoFailure() throws Exception {
+        ErrGroup group = new ErrGroup();
+        group.await();
+        assertTrue(group.context().isDone());
+        assertNull(group.context().cause().getCause());
+    }
+}
