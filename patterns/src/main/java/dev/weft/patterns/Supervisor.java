@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Bounds: a stop still running when the budget is done is interrupted and given {@link
  * #GRACE} more; the next stops are still called, with the done budget, so they can abandon their
  * work at once; watchers still alive after that are interrupted and given {@link #GRACE}. So
- * {@code run} returns within about {@code shutdownTimeout + (services + 1) * GRACE} after
+ * {@code run} returns within about {@code shutdownTimeout + (services + 4) * GRACE} after
  * shutdown begins, even when a service ignores its budget. When every service honours its budget
  * and interruption, no thread started by the supervisor is alive when {@code run} returns; a
  * thread that ignores both is abandoned (and logged), which is what the outcome {@link
