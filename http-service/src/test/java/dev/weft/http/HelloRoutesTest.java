@@ -1,0 +1,71 @@
+package dev.weft.http;
+
+import dev.weft.patterns.Context;
+import dev.weft.patterns.testing.NoLeakedThreads;
+import io.restassured.RestAssured;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.containsString;
+
+@ExtendWith(NoLeakedThreads.class)
+class HelloRoutesTest {
+
+    private static ApiServer server;
+
+    @BeforeAll
+    static void start() {
+        server = ApiServer.builder().host("127.0.0.1").port(0).build();
+        server.start();
+        RestAssured.port = server.port();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop(Context.background());
+    }
+
+    @Test
+    void greetsByName() {
+        given().queryParam("name", "Ada")
+                .when().get("/api/v1/hello")
+                .then().statusCode(200)
+                .contentType("application/json")
+                .body("message", equalTo("Hello, Ada!"));
+    }
+
+    @Test
+    void greetsTheWorldWithoutAName() {
+        given().when().get("/api/v1/hello").then().statusCode(200).body("message", equalTo("Hello, world!"));
+    }
+
+    @Test
+    void acceptsExactlySixtyFourCharacters() {
+        given().queryParam("name", "é".repeat(64)).when().get("/api/v1/hello").then().statusCode(200);
+    }
+
+    @Test
+    void rejectsTooLongNameAsProblem() {
+        given().queryParam("name", "x".repeat(65))
+                .when().get("/api/v1/hello")
+                .then().statusCode(400)
+                .contentType(Problem.MEDIA_TYPE)
+                .body("type", equalTo("https://weft.dev/problems/invalid-parameter"))
+                .body("status", equalTo(400))
+                .body("instance", equalTo("/api/v1/hello"))
+                .body("detail", containsString("64"));
+    }
+
+    @Test
+    void rejectsControlCharacters() {
+        given().urlEncodingEnabled(true).queryParam("name", "a\u0007b")
+                .when().get("/api/v1/hello")
+                .then().statusCode(400).contentType(Problem.MEDIA_TYPE)
+                .body("detail", not(containsString("Exception")));
+    }
+}

@@ -1,0 +1,34 @@
+package dev.weft.launcher;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LoggerContext;
+
+/**
+ * Routes every log line (ours, and Helidon's through {@code java.util.logging}) to Log4j2, in the
+ * format {@code log.format} asks for. See {@code log4j2.xml}.
+ */
+final class Logging {
+
+    private Logging() {
+    }
+
+    /**
+     * Installs the JUL bridge. Must run before anything touches {@code java.util.logging}, which
+     * reads this property once, on first use.
+     */
+    static void bridgeJul() {
+        System.setProperty("java.util.logging.manager", "org.apache.logging.log4j.jul.LogManager");
+    }
+
+    /** Applies the configured format and level; lines logged before this used the defaults. */
+    static void configure(String format, String level) {
+        System.setProperty("weft.log.format", format);
+        System.setProperty("weft.log.level", level);
+        ((LoggerContext) LogManager.getContext(false)).reconfigure();
+    }
+
+    /** Flushes and stops logging; the last thing before exit. */
+    static void shutdown() {
+        LogManager.shutdown();
+    }
+}

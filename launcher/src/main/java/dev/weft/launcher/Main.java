@@ -1,0 +1,130 @@
+package dev.weft.launcher;
+
+import dev.weft.http.ApiServer;
+import dev.weft.metrics.AdminServer;
+import dev.weft.metrics.Health;
+import dev.weft.metrics.Metrics;
+import dev.weft.patterns.Service;
+import dev.weft.patterns.Signals;
+import dev.weft.patterns.Supervisor;
+import dev.weft.worker.WorkerService;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Weft's entry point: reads the configuration, builds the three services, and runs them under
+ * one {@link Supervisor} until SIGTERM or SIGINT, then shuts down in order within the budget.
+ *
+ * <p>Exit codes: 0 stopped by a signal and drained within budget; 1 a service failed; 2 bad
+ * configuration or usage; 3 the shutdown budget ran out and work was abandoned (also a second
+ * signal during shutdown, which exits at once).
+ */
+public final class Main {
+
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_ABANDONED = 3;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        Logging.bridgeJul();
+        int code = run(args, System.out, System.err);
+        Logging.shutdown();
+        System.exit(code);
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Map<String, String> overrides = new LinkedHashMap<>();
+        Path configFile = null;
+        for (String arg : args) {
+            if (arg.equals("--help") || arg.equals("-h")) {
+                Help.print(out);
+                return 0;
+            }
+            int eq = arg.indexOf('=');
+            if (!arg.startsWith("--") || eq < 3) {
+                err.println("weft: unknown argument '" + arg + "' (expected --key=value, --config=FILE or --help)");
+                return EXIT_USAGE;
+            }
+            String key = arg.substring(2, eq);
+            String value = arg.substring(eq + 1);
+            if (key.equals("config")) {
+                configFile = Path.of(value);
+            } else if (Settings.KEYS.stream().anyMatch(s -> s.key().equals(key))) {
+                overrides.put(key, value);
+            } else {
+                err.println("weft: unknown configuration key '" + key + "' (see --help)");
+                return EXIT_USAGE;
+            }
+        }
+        Settings settings;
+        try {
+            settings = Settings.load(overrides, configFile);
+        } catch (ConfigException e) {
+            err.println("weft: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        Logging.configure(settings.logFormat(), settings.logLevel());
+        try {
+            return serve(settings);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return EXIT_ABANDONED;
+        }
+    }
+
+    private static int serve(Settings settings) throws InterruptedException {
+        System.Logger log = System.getLogger(Main.class.getName());
+        try (Metrics metrics = Metrics.create(settings.application(), settings.instance());
+             Signals.Notification signals = Signals.notifyContext(dev.weft.patterns.Context.background(), "TERM", "INT")) {
+            signals.onRepeat(signal -> {
+                log.log(System.Logger.Level.WARNING, "second signal " + signal + " during shutdown: exiting at once");
+                Logging.shutdown();
+                Runtime.getRuntime().halt(EXIT_ABANDONED);
+            });
+
+            Health health = new Health(settings.healthTimeout());
+            AdminServer admin = new AdminServer(settings.adminHost(), settings.adminPort(), metrics.registry(), health);
+            WorkerService worker = new WorkerService(settings.workers(), settings.queueCapacity());
+            ApiServer api = ApiServer.builder()
+                    .host(settings.serverHost())
+                    .port(settings.serverPort())
+                    .maxDrain(settings.shutdownTimeout())
+                    .build();
+
+            Supervisor supervisor = Supervisor.builder()
+                    // Start order; shutdown runs in reverse, so the admin server stops last.
+                    .service(faulty(admin, settings))
+                    .service(faulty(worker, settings))
+                    .service(faulty(api, settings))
+                    .shutdownTimeout(settings.shutdownTimeout())
+                    .drainDelay(settings.drainDelay())
+                    .onStarted(() -> {
+                        health.markStarted();
+                        log.log(System.Logger.Level.INFO, "listening: api   http://" + display(settings.serverHost()) + ":" + api.port() + "/api/v1/hello");
+                        log.log(System.Logger.Level.INFO, "listening: admin http://" + display(settings.adminHost()) + ":" + admin.port() + "/health/ready");
+                    })
+                    .onShutdown(() -> {
+                        health.markShuttingDown();
+                        log.log(System.Logger.Level.INFO, "readiness off: /health/ready answers 503");
+                    })
+                    .build();
+            Supervisor.Outcome outcome = supervisor.run(signals.context());
+            log.log(System.Logger.Level.INFO, "exit " + outcome.exitCode() + " (" + outcome + ")");
+            return outcome.exitCode();
+        }
+    }
+
+    /** Wraps a service so that it fails at start-up when {@code fault.fail-start} names it. */
+    private static Service faulty(Service service, Settings settings) {
+        return service.name().equals(settings.failStart()) ? new FailingStart(service) : service;
+    }
+
+    private static String display(String host) {
+        return host.equals("0.0.0.0") ? "localhost" : host;
+    }
+}

@@ -1,0 +1,20 @@
+package dev.weft.launcher;
+
+/**
+ * One configuration key and what it means. {@link Settings#KEYS} is the catalogue of keys; the
+ * laptop defaults live in {@code application.yaml} alone (a test keeps the two in step), and
+ * {@code --help} prints both.
+ *
+ * @param key         the Helidon Config key, e.g. {@code server.port}
+ * @param description one line for {@code --help}
+ */
+record Setting(String key, String description) {
+
+    /**
+     * The environment variable that sets this key: upper case, dots and dashes as underscores,
+     * e.g. {@code SHUTDOWN_DRAIN_DELAY} for {@code shutdown.drain-delay}.
+     */
+    String environmentVariable() {
+        return key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+}

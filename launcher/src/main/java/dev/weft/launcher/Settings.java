@@ -1,0 +1,185 @@
+package dev.weft.launcher;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.config.MissingValueException;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The launcher's configuration, read once at start-up and validated in full: every value is
+ * typed and range-checked here, so that a bad one fails fast with one line naming its key
+ * (exit code 2) instead of surfacing later as a confusing failure.
+ *
+ * <p>Sources, highest priority first: {@code --key=value} arguments, {@code -Dkey=value} system
+ * properties, environment variables ({@code SERVER_PORT} for {@code server.port}), the file
+ * given with {@code --config=FILE} (a mounted ConfigMap, say), then {@code application.yaml}
+ * on the classpath, which holds the default of every key.
+ */
+record Settings(
+        String serverHost,
+        int serverPort,
+        String adminHost,
+        int adminPort,
+        Duration healthTimeout,
+        int workers,
+        int queueCapacity,
+        Duration shutdownTimeout,
+        Duration drainDelay,
+        String logFormat,
+        String logLevel,
+        String application,
+        String instance,
+        String failStart) {
+
+    /** Every key, in the order {@code --help} lists them. */
+    static final List<Setting> KEYS = List.of(
+            new Setting("server.host", "address the public API listens on"),
+            new Setting("server.port", "port of the public API (0 picks a free port)"),
+            new Setting("admin.host", "address the admin server (/metrics, /health/*) listens on"),
+            new Setting("admin.port", "port of the admin server (0 picks a free port)"),
+            new Setting("admin.health.timeout", "how long each health check may take before it counts as DOWN"),
+            new Setting("worker.workers", "number of background worker threads"),
+            new Setting("worker.queue-capacity", "bound of the background job queue"),
+            new Setting("shutdown.timeout", "the whole graceful-shutdown budget"),
+            new Setting("shutdown.drain-delay", "wait after readiness turns false, before the HTTP server stops accepting"),
+            new Setting("log.format", "text (one readable line per event) or json (JSON lines, the container default)"),
+            new Setting("log.level", "root log level: ERROR, WARN, INFO, DEBUG or TRACE"),
+            new Setting("metrics.application", "the application tag on every metric"),
+            new Setting("metrics.instance", "the instance tag on every metric; empty means $HOSTNAME, else 'local'"),
+            new Setting("fault.fail-start", "test-only: name of a service (admin, worker, http) made to fail at start-up"));
+
+    /** The classpath resource that holds every key's default. */
+    static final String DEFAULTS = "application.yaml";
+
+    private static final Set<String> LOG_LEVELS = Set.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
+
+    /**
+     * Loads and validates the settings.
+     *
+     * @param overrides {@code key=value} pairs from the command line
+     * @param configFile an extra YAML file, or null
+     * @throws ConfigException naming the first bad key
+     */
+    static Settings load(Map<String, String> overrides, Path configFile) throws ConfigException {
+        return from(buildConfig(overrides, configFile, System.getenv()));
+    }
+
+    static Config buildConfig(Map<String, String> overrides, Path configFile, Map<String, String> env) throws ConfigException {
+        Map<String, String> fromEnv = new HashMap<>();
+        for (Setting s : KEYS) {
+            String v = env.get(s.environmentVariable());
+            if (v != null) {
+                fromEnv.put(s.key(), v);
+            }
+        }
+        var builder = Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(overrides))
+                .addSource(ConfigSources.systemProperties())
+                .addSource(ConfigSources.create(fromEnv));
+        if (configFile != null) {
+            if (!Files.isReadable(configFile)) {
+                throw new ConfigException("invalid configuration: --config: cannot read " + configFile);
+            }
+            builder.addSource(ConfigSources.file(configFile));
+        }
+        return builder
+                .addSource(ConfigSources.classpath(DEFAULTS))
+                .build();
+    }
+
+    /** The defaults alone, as shipped in {@code application.yaml}. */
+    static Config defaults() {
+        return Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .addSource(ConfigSources.classpath(DEFAULTS))
+                .build();
+    }
+
+    static Settings from(Config c) throws ConfigException {
+        String instance = string(c, "metrics.instance");
+        if (instance.isBlank()) {
+            String host = System.getenv("HOSTNAME");
+            instance = host == null || host.isBlank() ? "local" : host;
+        }
+        String logFormat = string(c, "log.format").toLowerCase(Locale.ROOT);
+        if (!logFormat.equals("text") && !logFormat.equals("json")) {
+            throw new ConfigException("log.format", "expected text or json, got '" + logFormat + "'");
+        }
+        String logLevel = string(c, "log.level").toUpperCase(Locale.ROOT);
+        if (!LOG_LEVELS.contains(logLevel)) {
+            throw new ConfigException("log.level", "expected one of ERROR, WARN, INFO, DEBUG, TRACE, got '" + logLevel + "'");
+        }
+        String failStart = string(c, "fault.fail-start");
+        if (!failStart.isEmpty() && !Set.of("admin", "worker", "http").contains(failStart)) {
+            throw new ConfigException("fault.fail-start", "expected admin, worker or http, got '" + failStart + "'");
+        }
+        Duration shutdownTimeout = duration(c, "shutdown.timeout", false);
+        Duration drainDelay = duration(c, "shutdown.drain-delay", true);
+        if (drainDelay.compareTo(shutdownTimeout) >= 0) {
+            throw new ConfigException("shutdown.drain-delay", "must be shorter than shutdown.timeout ("
+                    + Durations.format(shutdownTimeout) + "), got " + Durations.format(drainDelay));
+        }
+        return new Settings(
+                string(c, "server.host"),
+                integer(c, "server.port", 0, 65535),
+                string(c, "admin.host"),
+                integer(c, "admin.port", 0, 65535),
+                duration(c, "admin.health.timeout", false),
+                integer(c, "worker.workers", 1, 10_000),
+                integer(c, "worker.queue-capacity", 1, 10_000_000),
+                shutdownTimeout,
+                drainDelay,
+                logFormat,
+                logLevel,
+                string(c, "metrics.application"),
+                instance,
+                failStart);
+    }
+
+    private static String string(Config c, String key) throws ConfigException {
+        try {
+            return c.get(key).asString().get().trim();
+        } catch (MissingValueException e) {
+            throw new ConfigException(key, "missing");
+        }
+    }
+
+    private static int integer(Config c, String key, int min, int max) throws ConfigException {
+        String raw = string(c, key);
+        int value;
+        try {
+            value = Integer.parseInt(raw);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, "expected an integer, got '" + raw + "'");
+        }
+        if (value < min || value > max) {
+            throw new ConfigException(key, "expected " + min + ".." + max + ", got " + value);
+        }
+        return value;
+    }
+
+    private static Duration duration(Config c, String key, boolean zeroAllowed) throws ConfigException {
+        String raw = string(c, key);
+        Duration d;
+        try {
+            d = Durations.parse(raw);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, e.getMessage());
+        }
+        if (d.isNegative() || (!zeroAllowed && d.isZero())) {
+            throw new ConfigException(key, "expected a " + (zeroAllowed ? "non-negative" : "positive") + " duration, got '" + raw + "'");
+        }
+        return d;
+    }
+}

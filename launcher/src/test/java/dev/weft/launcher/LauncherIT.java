@@ -1,0 +1,88 @@
+package dev.weft.launcher;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** End-to-end: the packaged launcher as its own process, driven by signals and bad config. */
+class LauncherIT {
+
+    private static final Duration START = Duration.ofSeconds(60);
+
+    @Test
+    void sigtermFlipsReadinessThenStopsInOrderAndExitsZero() throws Exception {
+        // A drain delay keeps the process in shutdown long enough to observe readiness at 503.
+        try (LauncherProcess weft = LauncherProcess.start("--shutdown.drain-delay=2s")) {
+            weft.awaitReady(START);
+            assertEquals(200, weft.status("/api/v1/hello?name=e2e", weft.apiPort()));
+            assertEquals(200, weft.status("/health/live", weft.adminPort()));
+
+            weft.sigterm();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            int ready = 200;
+            while (ready == 200 && System.nanoTime() < deadline) {
+                ready = weft.status("/health/ready", weft.adminPort());
+            }
+            assertEquals(503, ready, "readiness must answer 503 during shutdown\n" + weft.output());
+            assertEquals(200, weft.status("/health/live", weft.adminPort()), "liveness stays up during shutdown");
+
+            int code = weft.awaitExit(Duration.ofSeconds(40));
+            assertEquals(0, code, weft.output());
+            assertInOrder(weft.stdout(), "shutdown begins", "readiness off", "drain delay", "stop http",
+                    "stop worker", "stop admin", "shutdown complete", "exit 0");
+        }
+    }
+
+    @Test
+    void serviceFailingAtStartStopsTheOthersAndExitsOne() throws Exception {
+        try (LauncherProcess weft = LauncherProcess.start("--fault.fail-start=http")) {
+            int code = weft.awaitExit(START);
+            assertEquals(1, code, weft.output());
+            List<String> out = weft.stdout();
+            assertInOrder(out, "fault.fail-start: http", "stop worker", "stop admin", "exit 1");
+            assertTrue(out.stream().noneMatch(l -> l.contains("listening:")), "no listener announced:\n" + weft.output());
+        }
+    }
+
+    @Test
+    void badConfigValueExitsTwoWithOneLineNamingTheKey() throws Exception {
+        try (LauncherProcess weft = LauncherProcess.start("--worker.workers=lots")) {
+            int code = weft.awaitExit(START);
+            assertEquals(2, code, weft.output());
+            assertEquals(List.of("weft: invalid configuration: worker.workers: expected an integer, got 'lots'"),
+                    weft.stderr(), weft.output());
+        }
+    }
+
+    @Test
+    void badEnvironmentValueIsNamedByItsKey() throws Exception {
+        try (LauncherProcess weft = LauncherProcess.start(java.util.Map.of("SHUTDOWN_TIMEOUT", "soon"))) {
+            assertEquals(2, weft.awaitExit(START), weft.output());
+            assertEquals(List.of("weft: invalid configuration: shutdown.timeout: expected a duration such as 30s, 500ms, 2m or PT30S, got 'soon'"),
+                    weft.stderr(), weft.output());
+        }
+    }
+
+    /** Each marker appears in some line, after the line of the marker before it. */
+    private static void assertInOrder(List<String> lines, String... markers) {
+        int at = 0;
+        for (String marker : markers) {
+            int found = -1;
+            for (int i = at; i < lines.size(); i++) {
+                if (lines.get(i).contains(marker)) {
+                    found = i;
+                    break;
+                }
+            }
+            if (found < 0) {
+                fail("'" + marker + "' not found after line " + at + ":\n" + String.join("\n", lines));
+            }
+            at = found + 1;
+        }
+    }
+}

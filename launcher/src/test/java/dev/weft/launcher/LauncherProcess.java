@@ -1,0 +1,165 @@
+package dev.weft.launcher;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The packaged launcher as a separate OS process, started the way {@code ./run} starts it
+ * ({@code java -jar launcher/target/weft-launcher.jar ...}), on free ports. Output lines are
+ * collected; the ports are read from the "listening:" lines. {@link #close()} kills the process
+ * tree by PID, so that a failed test leaves nothing running.
+ */
+final class LauncherProcess implements AutoCloseable {
+
+    private static final Pattern LISTENING = Pattern.compile("listening: (api|admin)\\s+http://[^:]+:(\\d+)/");
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final Process process;
+    private final List<String> stdout = new CopyOnWriteArrayList<>();
+    private final List<String> stderr = new CopyOnWriteArrayList<>();
+    private final Thread stdoutReader;
+    private final Thread stderrReader;
+    private volatile int apiPort = -1;
+    private volatile int adminPort = -1;
+
+    private LauncherProcess(Process process) {
+        this.process = process;
+        this.stdoutReader = Thread.ofPlatform().daemon().start(() -> pump(process.inputReader(StandardCharsets.UTF_8), stdout, true));
+        this.stderrReader = Thread.ofPlatform().daemon().start(() -> pump(process.errorReader(StandardCharsets.UTF_8), stderr, false));
+    }
+
+    /** Starts the launcher with free ports, plus {@code args}. */
+    static LauncherProcess start(String... args) throws IOException {
+        return start(java.util.Map.of(), args);
+    }
+
+    /** Starts the launcher with free ports, extra environment variables, plus {@code args}. */
+    static LauncherProcess start(java.util.Map<String, String> env, String... args) throws IOException {
+        Path jar = Path.of(System.getProperty("weft.launcher.jar", "target/weft-launcher.jar"));
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("packaged launcher missing: " + jar + " (run the package phase first)");
+        }
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        List<String> command = new ArrayList<>(List.of(java, "-jar", jar.toString(),
+                "--server.port=0", "--admin.port=0", "--server.host=127.0.0.1", "--admin.host=127.0.0.1"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(env);
+        return new LauncherProcess(builder.start());
+    }
+
+    private void pump(BufferedReader reader, List<String> sink, boolean parsePorts) {
+        try (reader) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                sink.add(line);
+                if (parsePorts) {
+                    Matcher m = LISTENING.matcher(line);
+                    if (m.find()) {
+                        if (m.group(1).equals("api")) {
+                            apiPort = Integer.parseInt(m.group(2));
+                        } else {
+                            adminPort = Integer.parseInt(m.group(2));
+                        }
+                    }
+                }
+            }
+        } catch (IOException ignored) {
+            // The process ended.
+        }
+    }
+
+    /** Waits until both listeners have been announced and readiness answers 200. */
+    void awaitReady(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("launcher exited with " + process.exitValue() + " before it was ready:\n" + output());
+            }
+            if (adminPort > 0 && apiPort > 0 && status("/health/ready", adminPort) == 200) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("launcher not ready within " + timeout + ":\n" + output());
+    }
+
+    /** GET on the admin or API port; -1 when the connection fails. */
+    int status(String path, int port) {
+        try {
+            HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
+            return r.statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    int apiPort() {
+        return apiPort;
+    }
+
+    int adminPort() {
+        return adminPort;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Sends SIGTERM (what {@code kill PID} and Kubernetes send). */
+    void sigterm() {
+        // Through the handle: Process.destroy() would also close our ends of its output pipes.
+        process.toHandle().destroy();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Waits for exit and returns the exit code; fails the test if it takes longer than {@code timeout}. */
+    int awaitExit(Duration timeout) throws Exception {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("launcher did not exit within " + timeout + ":\n" + output());
+        }
+        stdoutReader.join(Duration.ofSeconds(5));
+        stderrReader.join(Duration.ofSeconds(5));
+        return process.exitValue();
+    }
+
+    List<String> stdout() {
+        return List.copyOf(stdout);
+    }
+
+    List<String> stderr() {
+        return List.copyOf(stderr);
+    }
+
+    String output() {
+        return "--- stdout ---\n" + String.join("\n", stdout) + "\n--- stderr ---\n" + String.join("\n", stderr);
+    }
+
+    @Override
+    public void close() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+    }
+}

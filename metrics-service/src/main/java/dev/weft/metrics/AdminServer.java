@@ -1,0 +1,142 @@
+package dev.weft.metrics;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weft.patterns.Context;
+import dev.weft.patterns.Service;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The admin server (port 8081 by default): {@code /metrics} for Prometheus and
+ * {@code /health/live|ready|started} for Kubernetes. A separate listener from the public API,
+ * so that it can be kept off the public Service and stopped last: the drain itself stays
+ * observable and scrapeable until the very end.
+ */
+public final class AdminServer implements Service {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String host;
+    private final int configuredPort;
+    private final PrometheusMeterRegistry registry;
+    private final Health health;
+    private final ExpositionFormats formats = ExpositionFormats.init();
+    /** Counted down once stop() has stopped the listener; awaitTermination() waits on it. */
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Written by start(), read by stop() and port(); start() happens-before both by contract. */
+    private volatile WebServer server;
+
+    /**
+     * @param host     the address to bind ({@code admin.host})
+     * @param port     the port ({@code admin.port}); 0 picks a free one, see {@link #port()}
+     * @param registry the registry whose meters {@code /metrics} renders
+     * @param health   the probes {@code /health/*} answers
+     */
+    public AdminServer(String host, int port, PrometheusMeterRegistry registry, Health health) {
+        this.host = host;
+        this.configuredPort = port;
+        this.registry = registry;
+        this.health = health;
+    }
+
+    @Override
+    public String name() {
+        return "admin";
+    }
+
+    @Override
+    public void start() {
+        server = WebServer.builder()
+                .host(host)
+                .port(configuredPort)
+                // The supervisor owns the shutdown order; Helidon's own hook would race it.
+                .shutdownHook(false)
+                .routing(this::routing)
+                .build()
+                .start();
+    }
+
+    /** The port actually bound; valid after {@link #start()}. */
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public void awaitTermination() throws InterruptedException {
+        stopped.await();
+    }
+
+    @Override
+    public boolean stop(Context budget) {
+        try {
+            WebServer s = server;
+            if (s != null) {
+                s.stop();
+            }
+        } finally {
+            stopped.countDown();
+        }
+        return true;
+    }
+
+    private void routing(HttpRouting.Builder routing) {
+        routing.get("/metrics", this::metrics)
+                .head("/metrics", this::metrics)
+                .get("/health/live", (req, res) -> probe(Probe.LIVE, res))
+                .get("/health/ready", (req, res) -> probe(Probe.READY, res))
+                .get("/health/started", (req, res) -> probe(Probe.STARTED, res));
+    }
+
+    /**
+     * Renders the registry in the format the scraper asks for: OpenMetrics when its Accept header
+     * names {@code application/openmetrics-text} (as Prometheus's own does), else the classic
+     * text format 0.0.4.
+     */
+    private void metrics(ServerRequest req, ServerResponse res) throws IOException {
+        String accept = req.headers().first(HeaderNames.ACCEPT).orElse("");
+        ExpositionFormatWriter writer = formats.findWriter(accept);
+        ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
+        registry.scrape(body, writer.getContentType());
+        res.header(HeaderNames.CONTENT_TYPE, writer.getContentType());
+        if (req.prologue().method() == Method.HEAD) {
+            res.header(HeaderNames.CONTENT_LENGTH, String.valueOf(body.size()));
+            res.send();
+        } else {
+            res.send(body.toByteArray());
+        }
+    }
+
+    private void probe(Probe probe, ServerResponse res) throws Exception {
+        Health.Report report = health.evaluate(probe);
+        ObjectNode body = JSON.createObjectNode();
+        body.put("status", report.status().name());
+        ArrayNode checks = body.putArray("checks");
+        for (Health.CheckResult c : report.checks()) {
+            ObjectNode node = checks.addObject();
+            node.put("name", c.name());
+            node.put("status", c.status().name());
+            node.put("durationMillis", c.durationMillis());
+            if (c.detail() != null) {
+                node.put("detail", c.detail());
+            }
+        }
+        res.status(report.isUp() ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send(JSON.writeValueAsBytes(body));
+    }
+}

@@ -1,0 +1,85 @@
+package dev.weft.metrics;
+
+import dev.weft.patterns.Context;
+import dev.weft.patterns.testing.NoLeakedThreads;
+import io.restassured.RestAssured;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.emptyString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+
+@ExtendWith(NoLeakedThreads.class)
+class AdminServerTest {
+
+    private static Metrics metrics;
+    private static Health health;
+    private static AdminServer server;
+
+    @BeforeAll
+    static void start() {
+        metrics = Metrics.create("weft-test", "test-instance");
+        health = new Health(Duration.ofSeconds(1));
+        server = new AdminServer("127.0.0.1", 0, metrics.registry(), health);
+        server.start();
+        RestAssured.port = server.port();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop(Context.background());
+        metrics.close();
+    }
+
+    @Test
+    void metricsDefaultToPrometheusTextWithCommonTags() {
+        given().when().get("/metrics")
+                .then().statusCode(200)
+                .header("Content-Type", startsWith("text/plain; version=0.0.4"))
+                .body(containsString("jvm_memory_used_bytes{"))
+                .body(containsString("application=\"weft-test\""))
+                .body(containsString("instance=\"test-instance\""));
+    }
+
+    @Test
+    void metricsServeOpenMetricsToPrometheusOwnAcceptHeader() {
+        given().header("Accept", "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,"
+                        + "application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,"
+                        + "text/plain;version=0.0.4;q=0.3,*/*;q=0.2")
+                .when().get("/metrics")
+                .then().statusCode(200)
+                .header("Content-Type", startsWith("application/openmetrics-text; version=1.0.0"))
+                .body(containsString("# EOF"));
+    }
+
+    @Test
+    void metricsAnswerHeadWithoutABody() {
+        given().when().head("/metrics")
+                .then().statusCode(200)
+                .header("Content-Type", startsWith("text/plain; version=0.0.4"))
+                .body(emptyString());
+    }
+
+    @Test
+    void livenessIsUpAndReadinessFollowsTheLifecycle() {
+        given().when().get("/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        // Readiness is tested in order in one method: the lifecycle only moves forward.
+        given().when().get("/health/ready").then().statusCode(503)
+                .body("checks[0].detail", equalTo("start-up has not completed"));
+        given().when().get("/health/started").then().statusCode(503);
+        health.markStarted();
+        given().when().get("/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        given().when().get("/health/started").then().statusCode(200);
+        health.markShuttingDown();
+        given().when().get("/health/ready").then().statusCode(503)
+                .body("checks[0].detail", equalTo("shutting down"));
+        given().when().get("/health/live").then().statusCode(200);
+    }
+}
