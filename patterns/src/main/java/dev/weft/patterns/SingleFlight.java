@@ -138,4 +138,15 @@ public final class SingleFlight<K, V> {
             lock.unlock();
         }
     }
+
+    /** Callers waiting on the call in flight for {@code key}; for tests. */
+    int duplicates(K key) {
+        lock.lock();
+        try {
+            Call<V> call = calls.get(key);
+            return call == null ? 0 : call.duplicates;
+        } finally {
+            lock.unlock();
+        }
+    }
 }
