@@ -115,7 +115,12 @@ public final class Pipelines {
      */
     @SafeVarargs
     public static <T> Channel<T> merge(Context ctx, Channel<? extends T>... inputs) {
-        return merge(ctx, List.of(inputs));
+        // Copied element by element: handing the generic array itself on is what -Xlint flags.
+        List<Channel<? extends T>> list = new ArrayList<>(inputs.length);
+        for (Channel<? extends T> in : inputs) {
+            list.add(in);
+        }
+        return merge(ctx, list);
     }
 
     /**
