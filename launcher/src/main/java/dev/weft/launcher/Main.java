@@ -3,7 +3,9 @@ package dev.weft.launcher;
 import dev.weft.http.ApiServer;
 import dev.weft.metrics.AdminServer;
 import dev.weft.metrics.Health;
+import dev.weft.metrics.HealthCheck;
 import dev.weft.metrics.Metrics;
+import dev.weft.metrics.Probe;
 import dev.weft.patterns.Service;
 import dev.weft.patterns.Signals;
 import dev.weft.patterns.Supervisor;
@@ -90,6 +92,9 @@ public final class Main {
             Health health = new Health(settings.healthTimeout());
             AdminServer admin = new AdminServer(settings.adminHost(), settings.adminPort(), metrics.registry(), health);
             WorkerService worker = new WorkerService(settings.workers(), settings.queueCapacity());
+            // A full queue turns jobs away: take this instance out of rotation until it drains.
+            health.add(Probe.READY, "worker-queue",
+                    HealthCheck.notSaturated("worker queue", worker::queueDepth, settings.queueCapacity()));
             ApiServer api = ApiServer.builder()
                     .host(settings.serverHost())
                     .port(settings.serverPort())

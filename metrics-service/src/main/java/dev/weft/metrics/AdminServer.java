@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weft.patterns.Context;
 import dev.weft.patterns.Service;
+import com.sun.management.HotSpotDiagnosticMXBean;
+import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
@@ -21,10 +23,11 @@ import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The admin server (port 8081 by default): {@code /metrics} for Prometheus and
- * {@code /health/live|ready|started} for Kubernetes. A separate listener from the public API,
- * so that it can be kept off the public Service and stopped last: the drain itself stays
- * observable and scrapeable until the very end.
+ * The admin server (port 8081 by default): {@code /metrics} for Prometheus,
+ * {@code /health/live|ready|started} for Kubernetes and {@code /debug/threads} for people. A
+ * separate listener from the public API, so that it can be kept off the public Service and
+ * stopped last: the drain itself stays observable and scrapeable until the very end. A thread
+ * dump shows the process's internals, which is one more reason this port must not be public.
  */
 public final class AdminServer implements Service {
 
@@ -98,7 +101,8 @@ public final class AdminServer implements Service {
                 .head("/metrics", this::metrics)
                 .get("/health/live", (req, res) -> probe(Probe.LIVE, res))
                 .get("/health/ready", (req, res) -> probe(Probe.READY, res))
-                .get("/health/started", (req, res) -> probe(Probe.STARTED, res));
+                .get("/health/started", (req, res) -> probe(Probe.STARTED, res))
+                .get("/debug/threads", this::threads);
     }
 
     /**
@@ -117,6 +121,47 @@ public final class AdminServer implements Service {
             res.send();
         } else {
             res.send(body.toByteArray());
+        }
+    }
+
+    /**
+     * A dump of every thread, virtual ones included (which {@code jstack} and
+     * {@code ThreadMXBean} leave out): JSON when the Accept header prefers
+     * {@code application/json}, else plain text. The JDK only dumps to a file that does not yet
+     * exist, so each dump goes to a fresh private temporary directory, removed afterwards.
+     */
+    private void threads(ServerRequest req, ServerResponse res) {
+        boolean json = req.headers().bestAccepted(MediaTypes.TEXT_PLAIN, MediaTypes.APPLICATION_JSON)
+                .map(MediaTypes.APPLICATION_JSON::equals)
+                .orElse(false);
+        byte[] dump;
+        try {
+            dump = ThreadDump.take(json ? HotSpotDiagnosticMXBean.ThreadDumpFormat.JSON
+                    : HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
+        } catch (IOException | RuntimeException e) {
+            System.getLogger(AdminServer.class.getName()).log(System.Logger.Level.WARNING, "thread dump failed: " + e);
+            problem(res, Status.INTERNAL_SERVER_ERROR_500, "thread-dump-failed", "Thread dump failed",
+                    "the JVM could not write a thread dump; see the server log");
+            return;
+        }
+        res.header(HeaderNames.CONTENT_TYPE, json ? "application/json" : "text/plain; charset=UTF-8");
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send(dump);
+    }
+
+    /** An RFC 9457 problem with a stable type and no stack trace. */
+    private static void problem(ServerResponse res, Status status, String type, String title, String detail) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("type", "urn:weft:problem:" + type);
+        body.put("title", title);
+        body.put("status", status.code());
+        body.put("detail", detail);
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/problem+json");
+        try {
+            res.send(JSON.writeValueAsBytes(body));
+        } catch (IOException e) {
+            res.send();
         }
     }
 

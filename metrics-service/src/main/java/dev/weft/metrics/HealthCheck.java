@@ -2,6 +2,8 @@ package dev.weft.metrics;
 
 import dev.weft.patterns.Context;
 
+import java.util.function.IntSupplier;
+
 /**
  * A named health check that another part of the service contributes through the launcher.
  *
@@ -20,4 +22,27 @@ public interface HealthCheck {
      * @throws Exception when unhealthy; the message becomes the check's detail
      */
     void check(Context ctx) throws Exception;
+
+    /**
+     * A check that a bounded queue is not saturated: DOWN while it holds {@code capacity} items
+     * or more, since a full queue turns new work away. Meant for readiness, so that a load
+     * balancer sends traffic elsewhere until the queue drains, never for liveness: restarting a
+     * busy process would lose its queue.
+     *
+     * @param what     names the queue in the detail, e.g. {@code worker queue}
+     * @param depth    reads the queue's current depth; called once per probe, must not block
+     * @param capacity the queue's bound, at least 1
+     * @throws IllegalArgumentException if {@code capacity} is less than 1
+     */
+    static HealthCheck notSaturated(String what, IntSupplier depth, int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity must be at least 1: " + capacity);
+        }
+        return ctx -> {
+            int d = depth.getAsInt();
+            if (d >= capacity) {
+                throw new IllegalStateException(what + " full: " + d + "/" + capacity);
+            }
+        };
+    }
 }

@@ -1,6 +1,12 @@
 package dev.weft.metrics;
 
+import dev.weft.patterns.WeftThreads;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmCompilationMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -9,10 +15,15 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.config.MeterFilterReply;
 import io.micrometer.java21.instrument.binder.jdk.VirtualThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
 import java.util.List;
 
 /**
@@ -20,19 +31,58 @@ import java.util.List;
  * meters bound and the common tags every series carries ({@code application}, {@code instance}).
  * The launcher creates it and hands it to every service; {@link AdminServer} renders it.
  *
+ * <p>Every series it renders passes {@code promtool check metrics}: the few of Micrometer's
+ * standard meters that Prometheus's naming rules reject are replaced by a {@link MeterFilter}
+ * (see {@link #PROMETHEUS_NAMING}), so that a meter another service registers with the same
+ * problem is caught by the same test rather than shipped.
+ *
+ * <p>Besides Micrometer's binders it carries Weft's own: {@code weft_build_info} (value 1, the
+ * build in its labels, see {@link BuildInfo}) and {@code weft_threads_live_threads} (the threads
+ * Weft started through {@link WeftThreads} that have not finished).
+ *
  * <p>Closing it releases the binders that hold resources (the GC notification listener, the JFR
  * stream behind the virtual-thread meters).
  */
 public final class Metrics implements AutoCloseable {
 
+    /**
+     * Fixes what Micrometer's standard binders name in a way {@code promtool check metrics}
+     * rejects. A unit cannot be renamed without changing the value, so the two meters with an
+     * abbreviated unit ({@code process_cpu_time_ns_total}, {@code jvm_compilation_time_ms_total})
+     * are denied and re-registered in seconds by {@link #bindSecondsReplacements}. A gauge that
+     * merely ends in {@code _count} ({@code system_cpu_count}; Prometheus reserves the suffix for
+     * histograms and summaries) is renamed to {@code system_cpus}.
+     *
+     * <p>Deliberately narrow (exact names and units): a badly named meter that another service
+     * adds is not silently dropped here but fails the promtool test, where it can be fixed.
+     */
+    static final MeterFilter PROMETHEUS_NAMING = new MeterFilter() {
+        @Override
+        public MeterFilterReply accept(Meter.Id id) {
+            boolean abbreviated = (id.getName().equals("process.cpu.time") && "ns".equals(id.getBaseUnit()))
+                    || (id.getName().equals("jvm.compilation.time") && BaseUnits.MILLISECONDS.equals(id.getBaseUnit()));
+            return abbreviated ? MeterFilterReply.DENY : MeterFilterReply.NEUTRAL;
+        }
+
+        @Override
+        public Meter.Id map(Meter.Id id) {
+            return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
+        }
+    };
+
+    /** Prometheus's base unit of time; Micrometer's BaseUnits has no constant for it. */
+    private static final String SECONDS = "seconds";
+
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gc;
     private final VirtualThreadMetrics virtualThreads;
+    private final BuildInfo buildInfo;
 
-    private Metrics(PrometheusMeterRegistry registry, JvmGcMetrics gc, VirtualThreadMetrics virtualThreads) {
+    private Metrics(PrometheusMeterRegistry registry, JvmGcMetrics gc, VirtualThreadMetrics virtualThreads, BuildInfo buildInfo) {
         this.registry = registry;
         this.gc = gc;
         this.virtualThreads = virtualThreads;
+        this.buildInfo = buildInfo;
     }
 
     /**
@@ -43,7 +93,10 @@ public final class Metrics implements AutoCloseable {
      */
     public static Metrics create(String application, String instance) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        registry.config().commonTags(List.of(Tag.of("application", application), Tag.of("instance", instance)));
+        // Filters apply only to meters registered after them: configure before binding anything.
+        registry.config()
+                .meterFilter(PROMETHEUS_NAMING)
+                .commonTags(List.of(Tag.of("application", application), Tag.of("instance", instance)));
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
@@ -51,15 +104,58 @@ public final class Metrics implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
+        bindSecondsReplacements(registry);
         JvmGcMetrics gc = new JvmGcMetrics();
         gc.bindTo(registry);
         VirtualThreadMetrics virtualThreads = new VirtualThreadMetrics();
         virtualThreads.bindTo(registry);
-        return new Metrics(registry, gc, virtualThreads);
+
+        BuildInfo buildInfo = BuildInfo.load();
+        // An info metric: the value is always 1 and the labels carry the data, so that
+        // "group_left(version) weft_build_info" can join the build onto any other series.
+        Gauge.builder("weft.build.info", () -> 1)
+                .description("The build of Weft running here: version, git revision and the JVM's java.version")
+                .tag("version", buildInfo.version())
+                .tag("revision", buildInfo.revision())
+                .tag("java_version", buildInfo.javaVersion())
+                .register(registry);
+        Gauge.builder("weft.threads.live", WeftThreads::liveCount)
+                .description("Virtual threads started by Weft (servers, workers, errgroups, health checks) that have not finished")
+                .baseUnit(BaseUnits.THREADS)
+                .register(registry);
+        return new Metrics(registry, gc, virtualThreads, buildInfo);
+    }
+
+    /**
+     * Registers, in seconds, what {@link #PROMETHEUS_NAMING} denied for its abbreviated unit:
+     * {@code process_cpu_seconds_total} (the name Prometheus's own client libraries use) and
+     * {@code jvm_compilation_time_seconds_total}.
+     */
+    private static void bindSecondsReplacements(MeterRegistry registry) {
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean hotspot && hotspot.getProcessCpuTime() >= 0) {
+            FunctionCounter.builder("process.cpu", hotspot, b -> b.getProcessCpuTime() / 1e9)
+                    .description("CPU time used by the JVM process, user and system")
+                    .baseUnit(SECONDS)
+                    .register(registry);
+        }
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit != null && jit.isCompilationTimeMonitoringSupported()) {
+            FunctionCounter.builder("jvm.compilation.time", jit, b -> b.getTotalCompilationTime() / 1e3)
+                    .description("Approximate time the JIT compilers have spent compiling")
+                    .tag("compiler", jit.getName())
+                    .baseUnit(SECONDS)
+                    .register(registry);
+        }
     }
 
     public PrometheusMeterRegistry registry() {
         return registry;
+    }
+
+    /** What {@code weft_build_info} reports. */
+    public BuildInfo buildInfo() {
+        return buildInfo;
     }
 
     @Override

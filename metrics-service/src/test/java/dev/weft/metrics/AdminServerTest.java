@@ -1,5 +1,7 @@
 package dev.weft.metrics;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.patterns.Context;
 import dev.weft.patterns.testing.NoLeakedThreads;
 import io.restassured.RestAssured;
@@ -8,13 +10,21 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.emptyString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @ExtendWith(NoLeakedThreads.class)
 class AdminServerTest {
@@ -65,6 +75,80 @@ class AdminServerTest {
                 .then().statusCode(200)
                 .header("Content-Type", startsWith("text/plain; version=0.0.4"))
                 .body(emptyString());
+    }
+
+    @Test
+    void threadDumpAsTextIncludesAParkedVirtualThread() throws Exception {
+        String name = "parked-for-text-dump-" + System.nanoTime();
+        CountDownLatch release = new CountDownLatch(1);
+        Thread parked = parkVirtualThread(name, release);
+        try {
+            given().when().get("/debug/threads")
+                    .then().statusCode(200)
+                    .header("Content-Type", startsWith("text/plain"))
+                    .body(containsString("\"" + name + "\" virtual"));
+        } finally {
+            release.countDown();
+            parked.join();
+        }
+    }
+
+    @Test
+    void threadDumpAsJsonWhenAcceptAsksForIt() throws Exception {
+        String name = "parked-for-json-dump-" + System.nanoTime();
+        CountDownLatch release = new CountDownLatch(1);
+        Thread parked = parkVirtualThread(name, release);
+        try {
+            String body = given().header("Accept", "application/json")
+                    .when().get("/debug/threads")
+                    .then().statusCode(200)
+                    .header("Content-Type", startsWith("application/json"))
+                    .extract().asString();
+            JsonNode dump = new ObjectMapper().readTree(body);
+            boolean found = false;
+            for (JsonNode container : dump.path("threadDump").path("threadContainers")) {
+                for (JsonNode thread : container.path("threads")) {
+                    if (thread.path("name").asText().equals(name)) {
+                        assertTrue(thread.path("virtual").asBoolean(), thread.toString());
+                        found = true;
+                    }
+                }
+            }
+            assertTrue(found, name + " not in the JSON dump");
+        } finally {
+            release.countDown();
+            parked.join();
+        }
+    }
+
+    @Test
+    void threadDumpLeavesNoTemporaryFileBehind() throws Exception {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        Set<Path> before = dumpDirs(tmp);
+        given().when().get("/debug/threads").then().statusCode(200);
+        given().header("Accept", "application/json").when().get("/debug/threads").then().statusCode(200);
+        assertEquals(before, dumpDirs(tmp));
+    }
+
+    private static Set<Path> dumpDirs(Path tmp) throws Exception {
+        try (Stream<Path> files = Files.list(tmp)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("weft-threads-")).collect(Collectors.toSet());
+        }
+    }
+
+    /** Starts a virtual thread that parks on {@code release}; returns once it is waiting. */
+    private static Thread parkVirtualThread(String name, CountDownLatch release) throws InterruptedException {
+        CountDownLatch parking = new CountDownLatch(1);
+        Thread t = Thread.ofVirtual().name(name).start(() -> {
+            parking.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        parking.await();
+        return t;
     }
 
     @Test

@@ -1,0 +1,80 @@
+package dev.weft.metrics;
+
+import dev.weft.patterns.testing.NoLeakedThreads;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(NoLeakedThreads.class)
+class BuildInfoTest {
+
+    @Test
+    void versionAndRevisionComeFromTheBuild() throws Exception {
+        BuildInfo info = BuildInfo.load();
+        String expectedVersion = System.getProperty("weft.expected.version");
+        assertNotNull(expectedVersion, "surefire passes the project version as weft.expected.version");
+        assertEquals(expectedVersion, info.version());
+        assertEquals(System.getProperty("java.version"), info.javaVersion());
+
+        String head = gitHead();
+        if (head == null) {
+            assertEquals("unknown", info.revision(), "no git here, so the build could not know the revision");
+        } else {
+            assertEquals(7, info.revision().length(), info.revision());
+            assertTrue(head.startsWith(info.revision()), "revision " + info.revision() + " is not HEAD " + head);
+        }
+    }
+
+    @Test
+    void buildInfoIsRenderedAsAnInfoMetricWithValueOne() throws Exception {
+        try (Metrics metrics = Metrics.create("weft-test", "test-instance")) {
+            BuildInfo info = metrics.buildInfo();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            metrics.registry().scrape(out, "text/plain; version=0.0.4; charset=utf-8");
+            String line = out.toString(StandardCharsets.UTF_8).lines()
+                    .filter(l -> l.startsWith("weft_build_info{"))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no weft_build_info series in:\n" + out));
+            assertTrue(line.contains("version=\"" + info.version() + "\""), line);
+            assertTrue(line.contains("revision=\"" + info.revision() + "\""), line);
+            assertTrue(line.contains("java_version=\"" + info.javaVersion() + "\""), line);
+            assertTrue(line.endsWith(" 1.0") || line.endsWith(" 1"), line);
+        }
+    }
+
+    /**
+     * The full HEAD commit of the checkout the tests run in, or null without git or a repository
+     * (then the build could not have known it either).
+     */
+    private static String gitHead() throws InterruptedException {
+        try {
+            Path out = Files.createTempFile("git-head-", ".out");
+            try {
+                Process p = new ProcessBuilder("git", "rev-parse", "HEAD")
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .redirectOutput(out.toFile())
+                        .start();
+                p.getOutputStream().close();
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    return null;
+                }
+                String head = Files.readString(out).trim();
+                return p.exitValue() == 0 && !head.isEmpty() ? head : null;
+            } finally {
+                Files.deleteIfExists(out);
+            }
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+}
