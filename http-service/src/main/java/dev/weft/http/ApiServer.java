@@ -2,11 +2,13 @@ package dev.weft.http;
 
 import dev.weft.patterns.CancelContext;
 import dev.weft.patterns.Context;
+import dev.weft.patterns.RateLimiter;
 import dev.weft.patterns.Service;
-import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +21,12 @@ import java.util.concurrent.CountDownLatch;
  *
  * <p>Routes from other modules (the worker's job API) are mounted through
  * {@link Builder#mount(String, HttpService)}, so this module never imports them.
+ *
+ * <p>Routes: {@code GET /api/v1/hello}, {@code GET /api/v1/aggregate}, {@code GET
+ * /api/v1/demo/upstream/{name}}, {@code GET /openapi}, and whatever is mounted. Every error is an
+ * RFC 9457 problem ({@link Problem}), including Helidon's own 404, 405 and 413. Admission: a
+ * concurrent-request limit (503) and an optional global rate limit (429), both with {@code
+ * Retry-After}. Metrics go to the {@link MeterRegistry} given to the builder.
  *
  * <p>Shutdown ({@link #stop(Context)}): the listener stops accepting and every in-flight request
  * is let finish. When the shutdown budget runs out first, {@link #lifetime()} is cancelled, so
@@ -33,6 +41,8 @@ public final class ApiServer implements Service {
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** Written by start(); start() happens-before stop() and port() by the Service contract. */
     private volatile WebServer server;
+    private volatile UpstreamClient upstreamClient;
+    private final RouteCatalog catalog = new RouteCatalog();
 
     private ApiServer(Builder config) {
         this.config = config;
@@ -54,7 +64,17 @@ public final class ApiServer implements Service {
 
     @Override
     public void start() {
-        server = WebServer.builder()
+        upstreamClient = new UpstreamClient(config.registry, this::selfAuthority);
+        try {
+            server = startServer();
+        } catch (RuntimeException | Error e) {
+            upstreamClient.close();
+            throw e;
+        }
+    }
+
+    private WebServer startServer() {
+        return WebServer.builder()
                 .host(config.host)
                 .port(config.port)
                 // The supervisor owns the shutdown order; Helidon's own hook would race it.
@@ -62,6 +82,8 @@ public final class ApiServer implements Service {
                 // How long Helidon's stop() waits for in-flight requests before interrupting them.
                 // Our own budget ends them earlier through lifetime(); this is the backstop.
                 .shutdownGracePeriod(config.maxDrain)
+                .maxPayloadSize(config.maxPayloadSize)
+                .directHandlers(ErrorResponses.directHandlers(config.maxPayloadSize))
                 .routing(this::routing)
                 .build()
                 .start();
@@ -72,13 +94,34 @@ public final class ApiServer implements Service {
         return server.port();
     }
 
-    private void routing(HttpRouting.Builder routing) {
-        routing.register("/api/v1", new HelloRoutes());
-        for (Mount m : config.mounts) {
-            routing.register(m.path(), m.service());
+    /** {@code host:port} this server answers on, for {@link Upstream#SELF}. */
+    private String selfAuthority() {
+        String host = config.host;
+        if (host.equals("0.0.0.0") || host.equals("::") || host.isEmpty()) {
+            host = "127.0.0.1";
+        } else if (host.contains(":")) {
+            host = "[" + host + "]";
         }
-        routing.error(Exception.class, (req, res, e) -> Problem.of("internal", "Internal error",
-                Status.INTERNAL_SERVER_ERROR_500, "the server could not complete the request").send(req, res));
+        return host + ":" + server.port();
+    }
+
+    /** Every route, as {@code "METHOD /path/{param}"}; valid after {@link #start()}. */
+    java.util.Set<String> routes() {
+        return catalog.routes();
+    }
+
+    private void routing(HttpRouting.Builder routing) {
+        RateLimiter limiter = config.rateLimitRps > 0 ? new RateLimiter(config.rateLimitRps, config.rateLimitBurst) : null;
+        routing.addFilter(new RequestFilter(config.registry, config.maxConcurrentRequests, limiter));
+        routing.register("/api/v1", catalog.recording("/api/v1", new HelloRoutes()));
+        routing.register("/api/v1", catalog.recording("/api/v1",
+                new AggregateRoutes(config.aggregation, lifetime, upstreamClient, config.registry)));
+        routing.register("/api/v1", catalog.recording("/api/v1", new DemoUpstreamRoutes(lifetime)));
+        routing.register(catalog.recording("", new OpenApiRoutes()));
+        for (Mount m : config.mounts) {
+            routing.register(m.path(), catalog.recording(m.path(), m.service()));
+        }
+        ErrorResponses.install(routing, catalog);
     }
 
     @Override
@@ -94,6 +137,7 @@ public final class ApiServer implements Service {
     public boolean stop(Context budget) {
         WebServer s = server;
         if (s == null) {
+            lifetime.cancel();
             stopped.countDown();
             return true;
         }
@@ -105,6 +149,7 @@ public final class ApiServer implements Service {
             return onBudgetEnd.stop();
         } finally {
             lifetime.cancel();
+            upstreamClient.close();
             stopped.countDown();
         }
     }
@@ -117,6 +162,12 @@ public final class ApiServer implements Service {
         private int port = 8080;
         private Duration maxDrain = Duration.ofSeconds(30);
         private final List<Mount> mounts = new ArrayList<>();
+        private MeterRegistry registry = new SimpleMeterRegistry();
+        private long maxPayloadSize = 1024 * 1024;
+        private int maxConcurrentRequests = 1000;
+        private double rateLimitRps;
+        private int rateLimitBurst = 1;
+        private Aggregation aggregation = Aggregation.defaults();
 
         private Builder() {
         }
@@ -139,7 +190,55 @@ public final class ApiServer implements Service {
             return this;
         }
 
-        /** Mounts routes from another module under {@code path}. */
+        /** Where the server's metrics go; by default a private {@link SimpleMeterRegistry}. */
+        public Builder registry(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry);
+            return this;
+        }
+
+        /** The largest request body in bytes ({@code http.max-payload-size}); larger ones get 413. */
+        public Builder maxPayloadSize(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("maxPayloadSize must be positive, got " + bytes);
+            }
+            this.maxPayloadSize = bytes;
+            return this;
+        }
+
+        /** Most requests routed at once ({@code http.max-concurrent-requests}); more get 503 with Retry-After. */
+        public Builder maxConcurrentRequests(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxConcurrentRequests must be positive, got " + max);
+            }
+            this.maxConcurrentRequests = max;
+            return this;
+        }
+
+        /**
+         * A global token-bucket rate limit ({@code http.rate-limit.rps}, {@code
+         * http.rate-limit.burst}); requests over it get 429 with Retry-After. {@code rps} 0 turns
+         * it off.
+         */
+        public Builder rateLimit(double rps, int burst) {
+            if (rps < 0 || Double.isNaN(rps) || (rps > 0 && burst < 1)) {
+                throw new IllegalArgumentException("need rps >= 0 and burst >= 1, got " + rps + " and " + burst);
+            }
+            this.rateLimitRps = rps;
+            this.rateLimitBurst = burst;
+            return this;
+        }
+
+        /** The aggregate endpoint's deadline, concurrency and upstreams. */
+        public Builder aggregation(Aggregation aggregation) {
+            this.aggregation = Objects.requireNonNull(aggregation);
+            return this;
+        }
+
+        /**
+         * Mounts routes from another module under {@code path} (a literal path such as {@code
+         * /api/v1/jobs}). Errors they raise as Helidon {@code HttpException}s, or Jackson
+         * parse errors, are answered as {@link Problem}s; a wrong method on their paths gets 405.
+         */
         public Builder mount(String path, HttpService service) {
             mounts.add(new Mount(path, service));
             return this;

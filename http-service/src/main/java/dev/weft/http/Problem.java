@@ -1,5 +1,6 @@
 package dev.weft.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.HeaderNames;
@@ -12,6 +13,11 @@ import io.helidon.webserver.http.ServerResponse;
  * stable URI per kind of error that clients may switch on; {@code detail} is for humans and
  * never carries a stack trace.
  *
+ * <p>Routes mounted from other modules need not import this class: any {@link
+ * io.helidon.http.HttpException} they throw (with a 4xx status its message is the detail), and
+ * any Jackson {@link JsonProcessingException} (400 malformed JSON), are turned into a problem by
+ * the server's error handlers.
+ *
  * @param type   stable identifier of the kind of problem, e.g. {@code https://weft.dev/problems/invalid-parameter}
  * @param title  short summary of the kind, the same for every occurrence
  * @param status the HTTP status
@@ -22,7 +28,9 @@ public record Problem(String type, String title, Status status, String detail) {
     /** The media type of every error body. */
     public static final String MEDIA_TYPE = "application/problem+json";
 
-    private static final String TYPE_BASE = "https://weft.dev/problems/";
+    /** Every problem type starts with this. */
+    public static final String TYPE_BASE = "https://weft.dev/problems/";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A problem whose type is {@code https://weft.dev/problems/<slug>}. */
@@ -30,21 +38,52 @@ public record Problem(String type, String title, Status status, String detail) {
         return new Problem(TYPE_BASE + slug, title, status, detail);
     }
 
-    /** Sends this problem as the response, with {@code instance} set to the request path. */
-    public void send(ServerRequest req, ServerResponse res) {
+    /**
+     * The problem for an HTTP status that has no more specific kind, e.g. one raised by Helidon or
+     * by a mounted route. Its type and title depend on the status code alone.
+     */
+    public static Problem forStatus(Status status, String detail) {
+        return switch (status.code()) {
+            case 400 -> of("bad-request", "Bad request", status, detail);
+            case 401 -> of("unauthorized", "Unauthorized", status, detail);
+            case 403 -> of("forbidden", "Forbidden", status, detail);
+            case 404 -> of("not-found", "Not found", status, detail);
+            case 405 -> of("method-not-allowed", "Method not allowed", status, detail);
+            case 413 -> of("payload-too-large", "Payload too large", status, detail);
+            case 415 -> of("unsupported-media-type", "Unsupported media type", status, detail);
+            case 429 -> of("rate-limited", "Too many requests", status, detail);
+            case 502 -> of("upstream-failure", "Upstream failure", status, detail);
+            case 503 -> of("unavailable", "Service unavailable", status, detail);
+            case 504 -> of("upstream-timeout", "Upstream timeout", status, detail);
+            default -> status.code() >= 500
+                    ? of("internal", "Internal error", status, detail)
+                    : of("http-" + status.code(), status.reasonPhrase(), status, detail);
+        };
+    }
+
+    /** The JSON body, with {@code instance} set to {@code instance}. */
+    public byte[] toJson(String instance) {
         ObjectNode body = JSON.createObjectNode();
         body.put("type", type);
         body.put("title", title);
         body.put("status", status.code());
         body.put("detail", detail);
-        body.put("instance", req.path().absolute().rawPath());
-        res.status(status);
-        res.header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE);
+        body.put("instance", instance);
         try {
-            res.send(JSON.writeValueAsBytes(body));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
             // An ObjectNode of strings and ints always serialises.
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Sends this problem as the response, with {@code instance} set to the request path. Headers
+     * already set on {@code res} (e.g. {@code Retry-After}, {@code Allow}) are kept.
+     */
+    public void send(ServerRequest req, ServerResponse res) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE);
+        res.send(toJson(req.path().absolute().rawPath()));
     }
 }

@@ -99,6 +99,11 @@ public final class Main {
                     .host(settings.serverHost())
                     .port(settings.serverPort())
                     .maxDrain(settings.shutdownTimeout())
+                    .registry(metrics.registry())
+                    .maxPayloadSize(settings.maxPayloadSize())
+                    .maxConcurrentRequests(settings.maxConcurrentRequests())
+                    .rateLimit(settings.rateLimitRps(), settings.rateLimitBurst())
+                    .aggregation(settings.aggregation())
                     .build();
 
             Supervisor supervisor = Supervisor.builder()

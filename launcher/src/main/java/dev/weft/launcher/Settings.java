@@ -1,5 +1,7 @@
 package dev.weft.launcher;
 
+import dev.weft.http.Aggregation;
+import dev.weft.http.Upstream;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.config.MissingValueException;
@@ -37,7 +39,12 @@ record Settings(
         String logLevel,
         String application,
         String instance,
-        String failStart) {
+        String failStart,
+        long maxPayloadSize,
+        int maxConcurrentRequests,
+        double rateLimitRps,
+        int rateLimitBurst,
+        Aggregation aggregation) {
 
     /** Every key, in the order {@code --help} lists them. */
     static final List<Setting> KEYS = List.of(
@@ -54,7 +61,15 @@ record Settings(
             new Setting("log.level", "root log level: ERROR, WARN, INFO, DEBUG or TRACE"),
             new Setting("metrics.application", "the application tag on every metric"),
             new Setting("metrics.instance", "the instance tag on every metric; empty means $HOSTNAME, else 'local'"),
-            new Setting("fault.fail-start", "test-only: name of a service (admin, worker, http) made to fail at start-up"));
+            new Setting("fault.fail-start", "test-only: name of a service (admin, worker, http) made to fail at start-up"),
+            new Setting("http.max-payload-size", "largest request body in bytes; larger ones get 413"),
+            new Setting("http.max-concurrent-requests", "most requests the public API handles at once; more get 503 + Retry-After"),
+            new Setting("http.rate-limit.rps", "global request rate limit per second (decimals allowed); 0 turns it off; over it: 429 + Retry-After"),
+            new Setting("http.rate-limit.burst", "requests allowed in a burst above the rate (when the rate limit is on)"),
+            new Setting("http.aggregate.timeout", "deadline of GET /api/v1/aggregate without an X-Request-Timeout header"),
+            new Setting("http.aggregate.max-timeout", "longest deadline X-Request-Timeout may ask for (longer is clamped)"),
+            new Setting("http.aggregate.concurrency", "most upstream calls in flight per aggregate request"),
+            new Setting("http.aggregate.upstreams", "name=url,name=url,... called by /api/v1/aggregate; {self} is this server's host:port"));
 
     /** The classpath resource that holds every key's default. */
     static final String DEFAULTS = "application.yaml";
@@ -130,6 +145,39 @@ record Settings(
             throw new ConfigException("shutdown.drain-delay", "must be shorter than shutdown.timeout ("
                     + Durations.format(shutdownTimeout) + "), got " + Durations.format(drainDelay));
         }
+        Duration aggregateTimeout = duration(c, "http.aggregate.timeout", false);
+        Duration aggregateMaxTimeout = duration(c, "http.aggregate.max-timeout", false);
+        if (aggregateMaxTimeout.compareTo(aggregateTimeout) < 0) {
+            throw new ConfigException("http.aggregate.max-timeout", "must be at least http.aggregate.timeout ("
+                    + Durations.format(aggregateTimeout) + "), got " + Durations.format(aggregateMaxTimeout));
+        }
+        int aggregateConcurrency = integer(c, "http.aggregate.concurrency", 1, 10_000);
+        java.util.List<Upstream> upstreams;
+        try {
+            upstreams = Upstream.parseList(string(c, "http.aggregate.upstreams"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("http.aggregate.upstreams", e.getMessage());
+        }
+        double rps;
+        String rawRps = string(c, "http.rate-limit.rps");
+        try {
+            rps = Double.parseDouble(rawRps);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("http.rate-limit.rps", "expected a number, got '" + rawRps + "'");
+        }
+        if (!(rps >= 0) || Double.isInfinite(rps)) {
+            throw new ConfigException("http.rate-limit.rps", "expected a finite number >= 0, got '" + rawRps + "'");
+        }
+        long maxPayload;
+        String rawPayload = string(c, "http.max-payload-size");
+        try {
+            maxPayload = Long.parseLong(rawPayload);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("http.max-payload-size", "expected an integer number of bytes, got '" + rawPayload + "'");
+        }
+        if (maxPayload < 1) {
+            throw new ConfigException("http.max-payload-size", "expected a positive number of bytes, got " + maxPayload);
+        }
         return new Settings(
                 string(c, "server.host"),
                 integer(c, "server.port", 0, 65535),
@@ -144,7 +192,12 @@ record Settings(
                 logLevel,
                 string(c, "metrics.application"),
                 instance,
-                failStart);
+                failStart,
+                maxPayload,
+                integer(c, "http.max-concurrent-requests", 1, 1_000_000),
+                rps,
+                integer(c, "http.rate-limit.burst", 1, 1_000_000),
+                new Aggregation(aggregateTimeout, aggregateMaxTimeout, aggregateConcurrency, upstreams));
     }
 
     private static String string(Config c, String key) throws ConfigException {

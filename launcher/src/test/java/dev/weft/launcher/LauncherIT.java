@@ -20,6 +20,10 @@ class LauncherIT {
         try (LauncherProcess weft = LauncherProcess.start("--shutdown.drain-delay=2s")) {
             weft.awaitReady(START);
             assertEquals(200, weft.status("/api/v1/hello?name=e2e", weft.apiPort()));
+            // The default upstreams are the demo route on this same server, on the port bound (0 here).
+            assertEquals(200, weft.status("/api/v1/aggregate", weft.apiPort()), weft.output());
+            assertEquals(200, weft.status("/openapi", weft.apiPort()));
+            assertEquals(404, weft.status("/api/v1/nothing-here", weft.apiPort()));
             assertEquals(200, weft.status("/health/live", weft.adminPort()));
 
             weft.sigterm();

@@ -61,7 +61,16 @@ class SettingsTest {
                 Map.of("shutdown.drain-delay", "40s"),
                 Map.of("log.format", "xml"),
                 Map.of("log.level", "LOUD"),
-                Map.of("fault.fail-start", "database"));
+                Map.of("fault.fail-start", "database"),
+                Map.of("http.max-payload-size", "big"),
+                Map.of("http.max-concurrent-requests", "0"),
+                Map.of("http.rate-limit.rps", "-1"),
+                Map.of("http.aggregate.timeout", "0s"),
+                Map.of("http.aggregate.max-timeout", "1s"),
+                Map.of("http.aggregate.concurrency", "0"),
+                Map.of("http.aggregate.upstreams", "alpha=ftp://example.com/x"),
+                Map.of("http.aggregate.upstreams", "alpha=http://a/,alpha=http://b/"),
+                Map.of("http.aggregate.upstreams", "no-url-here"));
         for (Map<String, String> override : bad) {
             String key = override.keySet().iterator().next();
             ConfigException e = assertThrows(ConfigException.class,
@@ -69,6 +78,22 @@ class SettingsTest {
             assertEquals(true, e.getMessage().startsWith("invalid configuration: " + key + ": "), e.getMessage());
             assertEquals(false, e.getMessage().contains("\n"), e.getMessage());
         }
+    }
+
+    @Test
+    void defaultUpstreamsAreTheThreeDemoRoutesOnThisServer() throws Exception {
+        Settings s = Settings.from(Settings.buildConfig(Map.of(), null, Map.of()));
+        assertEquals(List.of("alpha", "beta", "gamma"), s.aggregation().upstreams().stream().map(dev.weft.http.Upstream::name).toList());
+        assertEquals(true, s.aggregation().upstreams().get(0).url().startsWith("http://{self}/api/v1/demo/upstream/alpha"));
+        assertEquals(Duration.ofSeconds(2), s.aggregation().timeout());
+        assertEquals(0.0, s.rateLimitRps());
+    }
+
+    @Test
+    void upstreamsCanBeGivenByEnvironment() throws Exception {
+        Settings s = Settings.from(Settings.buildConfig(Map.of(), null,
+                Map.of("HTTP_AGGREGATE_UPSTREAMS", "users=http://users:8080/api,orders=https://orders/x")));
+        assertEquals(List.of("users", "orders"), s.aggregation().upstreams().stream().map(dev.weft.http.Upstream::name).toList());
     }
 
     @Test
