@@ -9,8 +9,8 @@ import java.util.Properties;
  * What was built and what runs it, as {@code weft_build_info} reports it.
  *
  * <p>{@code version} and {@code revision} are written into {@code build-info.properties} by the
- * build (Maven resource filtering: the project version, and the short git commit from the
- * buildnumber plugin, or {@code unknown} when git or the repository is unavailable).
+ * build (Maven resource filtering: the project version, and the short commit of HEAD from the
+ * git-commit-id plugin, or {@code unknown} when the build is not in a git repository).
  * {@code javaVersion} is the version of the JVM actually running the service, which for Java
  * (unlike Go's compiled-in runtime) is what matters when reading a dashboard.
  *

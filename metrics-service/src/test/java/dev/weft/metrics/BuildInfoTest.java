@@ -27,7 +27,9 @@ class BuildInfoTest {
 
         String head = gitHead();
         if (head == null) {
-            assertEquals("unknown", info.revision(), "no git here, so the build could not know the revision");
+            // No git binary or no repository: the build knew the commit only if it found a
+            // repository (it reads it without the binary), else it wrote "unknown".
+            assertTrue(info.revision().equals("unknown") || info.revision().matches("[0-9a-f]{7}"), info.revision());
         } else {
             assertEquals(7, info.revision().length(), info.revision());
             assertTrue(head.startsWith(info.revision()), "revision " + info.revision() + " is not HEAD " + head);
