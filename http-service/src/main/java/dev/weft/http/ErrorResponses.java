@@ -73,10 +73,18 @@ final class ErrorResponses {
         Problem.forStatus(status, detail).send(req, res);
     }
 
-    /** Problem+json for what Helidon refuses before (or outside) routing. */
+    /**
+     * Problem+json for what Helidon refuses before (or outside) routing.
+     *
+     * <p>One correction to Helidon's own statuses: an unexpected failure while Helidon parses the
+     * request (an {@code INTERNAL_ERROR} before routing, e.g. control bytes in the request line) is
+     * input the client got wrong, so it is a 400, not a 500. It is still logged, so that a genuine
+     * server fault stays visible to operators. (Headers over the size limit stay a 400: Helidon
+     * does not tell a direct handler why it refused, so a 431 cannot be told apart.)
+     */
     static DirectHandlers directHandlers(long maxPayloadSize) {
         DirectHandler handler = (request, eventType, status, headers, message) ->
-                direct(request, status, headers, maxPayloadSize);
+                direct(request, eventType, status, headers, message, maxPayloadSize);
         DirectHandlers.Builder builder = DirectHandlers.builder();
         for (DirectHandler.EventType t : DirectHandler.EventType.values()) {
             builder.addHandler(t, handler);
@@ -84,8 +92,15 @@ final class ErrorResponses {
         return builder.build();
     }
 
-    private static DirectHandler.TransportResponse direct(DirectHandler.TransportRequest request, Status status,
-                                                         ServerResponseHeaders headers, long maxPayloadSize) {
+    private static DirectHandler.TransportResponse direct(DirectHandler.TransportRequest request,
+                                                         DirectHandler.EventType eventType, Status helidonStatus,
+                                                         ServerResponseHeaders headers, String message,
+                                                         long maxPayloadSize) {
+        Status status = helidonStatus;
+        if (eventType == DirectHandler.EventType.INTERNAL_ERROR || eventType == DirectHandler.EventType.OTHER) {
+            LOG.log(System.Logger.Level.WARNING, "request refused while parsing (answered 400): " + message);
+            status = Status.BAD_REQUEST_400;
+        }
         String detail = switch (status.code()) {
             case 413 -> "the request body is larger than " + maxPayloadSize + " bytes";
             case 400 -> "the request is malformed";

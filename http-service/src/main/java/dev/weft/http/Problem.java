@@ -50,6 +50,7 @@ public record Problem(String type, String title, Status status, String detail) {
             case 404 -> of("not-found", "Not found", status, detail);
             case 405 -> of("method-not-allowed", "Method not allowed", status, detail);
             case 413 -> of("payload-too-large", "Payload too large", status, detail);
+            case 414 -> of("uri-too-long", "URI too long", status, detail);
             case 415 -> of("unsupported-media-type", "Unsupported media type", status, detail);
             case 429 -> of("rate-limited", "Too many requests", status, detail);
             case 502 -> of("upstream-failure", "Upstream failure", status, detail);

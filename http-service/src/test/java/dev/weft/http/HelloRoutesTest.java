@@ -68,4 +68,28 @@ class HelloRoutesTest {
                 .then().statusCode(400).contentType(Problem.MEDIA_TYPE)
                 .body("detail", not(containsString("Exception")));
     }
+
+    @Test
+    void rejectsPercentEncodedBytesThatAreNotUtf8() {
+        // %FF%FE is not UTF-8; %ED%A0%80 is an encoded lone surrogate. Both must not pass as U+FFFD.
+        for (String raw : new String[] {"%FF%FE", "%ED%A0%80", "%C3"}) {
+            given().urlEncodingEnabled(false)
+                    .when().get("/api/v1/hello?name=" + raw)
+                    .then().statusCode(400).contentType(Problem.MEDIA_TYPE);
+        }
+    }
+
+    @Test
+    void acceptsPercentEncodedUtf8() {
+        given().urlEncodingEnabled(false)
+                .when().get("/api/v1/hello?name=Ren%C3%A9e")
+                .then().statusCode(200).body("message", equalTo("Hello, Renée!"));
+    }
+
+    @Test
+    void utf8CheckRejectsBrokenEscapes() {
+        org.junit.jupiter.api.Assertions.assertFalse(HelloRoutes.isUtf8("%zz"));
+        org.junit.jupiter.api.Assertions.assertFalse(HelloRoutes.isUtf8("ab%C"));
+        org.junit.jupiter.api.Assertions.assertTrue(HelloRoutes.isUtf8("plain%20text"));
+    }
 }
