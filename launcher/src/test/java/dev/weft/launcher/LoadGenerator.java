@@ -44,7 +44,10 @@ final class LoadGenerator implements AutoCloseable {
     private static final Pattern JOB_ID = Pattern.compile("\"id\"\\s*:\\s*\"([0-9a-f-]{36})\"");
 
     private final HttpClient http;
+    /** Runs the client loops and the readiness poller. */
     private final ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor();
+    /** The HttpClient's own executor: it must outlive the client loops, whose requests it completes. */
+    private final ExecutorService httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicBoolean routing = new AtomicBoolean(true);
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Queue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
@@ -60,7 +63,7 @@ final class LoadGenerator implements AutoCloseable {
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))
-                .executor(clients)
+                .executor(httpExecutor)
                 .build();
     }
 
@@ -140,6 +143,7 @@ final class LoadGenerator implements AutoCloseable {
         stop.set(true);
         clients.close();
         http.close();
+        httpExecutor.close();
     }
 
     List<Outcome> outcomes() {
