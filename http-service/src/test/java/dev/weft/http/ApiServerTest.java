@@ -90,15 +90,15 @@ class ApiServerTest {
     }
 
     @Test
-    void unknownRouteIs404Problem() {
+    void unknownRouteIs404Problem() throws Throwable {
         int port = start();
         given().port(port).when().get("/nope/x")
                 .then().statusCode(404).contentType(Problem.MEDIA_TYPE)
                 .body("type", equalTo(Problem.TYPE_BASE + "route-not-found"))
                 .body("status", equalTo(404))
                 .body("instance", equalTo("/nope/x"));
-        assertEquals(1, registry.get("http.server.requests").tag("uri", "NOT_FOUND").tag("status", "404")
-                .tag("outcome", "CLIENT_ERROR").timer().count());
+        eventually(() -> assertEquals(1, registry.get("http.server.requests").tag("uri", "NOT_FOUND").tag("status", "404")
+                .tag("outcome", "CLIENT_ERROR").timer().count()));
     }
 
     @Test
@@ -114,7 +114,7 @@ class ApiServerTest {
     }
 
     @Test
-    void mountedRouteErrorsAreProblems() {
+    void mountedRouteErrorsAreProblems() throws Throwable {
         int port = start();
         given().port(port).contentType("text/plain").body("hi").when().post("/api/v1/jobs")
                 .then().statusCode(415).contentType(Problem.MEDIA_TYPE)
@@ -131,9 +131,9 @@ class ApiServerTest {
                 .then().statusCode(500).contentType(Problem.MEDIA_TYPE)
                 .body("detail", not(containsString("secret")))
                 .body(not(containsString("at dev.weft")));
-        assertEquals(1, registry.get("http.server.requests").tag("uri", "/api/v1/jobs/{id}").tag("status", "404").timer().count());
-        assertEquals(1, registry.get("http.server.requests").tag("uri", "/api/v1/jobs").tag("method", "POST")
-                .tag("status", "202").timer().count());
+        eventually(() -> assertEquals(1, registry.get("http.server.requests").tag("uri", "/api/v1/jobs/{id}").tag("status", "404").timer().count()));
+        eventually(() -> assertEquals(1, registry.get("http.server.requests").tag("uri", "/api/v1/jobs").tag("method", "POST")
+                .tag("status", "202").timer().count()));
     }
 
     @Test
@@ -175,14 +175,14 @@ class ApiServerTest {
     }
 
     @Test
-    void requestMetricsUseTheRouteTemplate() {
+    void requestMetricsUseTheRouteTemplate() throws Throwable {
         int port = start();
         given().port(port).when().get("/api/v1/jobs/1").then().statusCode(200);
         given().port(port).when().get("/api/v1/hello?name=Ada").then().statusCode(200);
-        assertEquals(1, registry.get("http.server.requests").tag("uri", "/api/v1/jobs/{id}").tag("method", "GET")
-                .tag("status", "200").tag("outcome", "SUCCESS").timer().count());
-        assertEquals(1, registry.get("http.server.requests").tag("uri", "/api/v1/hello").timer().count());
-        assertEquals(0.0, registry.get("http.server.requests.in.flight").gauge().value());
+        eventually(() -> assertEquals(1, registry.get("http.server.requests").tag("uri", "/api/v1/jobs/{id}").tag("method", "GET")
+                .tag("status", "200").tag("outcome", "SUCCESS").timer().count()));
+        eventually(() -> assertEquals(1, registry.get("http.server.requests").tag("uri", "/api/v1/hello").timer().count()));
+        eventually(() -> assertEquals(0.0, registry.get("http.server.requests.in.flight").gauge().value()));
     }
 
     @Test
@@ -222,5 +222,24 @@ class ApiServerTest {
         }
         assertEquals(served, documented);
         assertTrue(new HashSet<>(documented).contains("GET /api/v1/aggregate"));
+    }
+
+    /**
+     * Retries {@code assertion} for up to 5 s: the request filter records a request's meters after
+     * its response is written, so the client can see the answer a moment before the meter moves.
+     */
+    private static void eventually(org.junit.jupiter.api.function.Executable assertion) throws Throwable {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            try {
+                assertion.execute();
+                return;
+            } catch (AssertionError | io.micrometer.core.instrument.search.MeterNotFoundException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(5);
+            }
+        }
     }
 }

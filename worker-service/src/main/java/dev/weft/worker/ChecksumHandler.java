@@ -61,6 +61,7 @@ public final class ChecksumHandler implements JobHandler {
 
     @Override
     public void validate(JsonNode payload) throws InvalidPayloadException {
+        JobHandler.requireKnownFields(payload, java.util.Set.of("text", "data", "chunkSize"));
         Input in = parse(payload);
         if (chunkCount(in.bytes().length, in.chunkSize()) > MAX_CHUNKS) {
             throw new InvalidPayloadException("more than " + MAX_CHUNKS + " chunks; use a larger chunkSize");

@@ -82,6 +82,7 @@ public final class FetchHandler implements JobHandler {
 
     @Override
     public void validate(JsonNode payload) throws InvalidPayloadException {
+        JobHandler.requireKnownFields(payload, java.util.Set.of("urls"));
         urls(payload);
     }
 

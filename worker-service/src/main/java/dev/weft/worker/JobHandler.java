@@ -44,6 +44,21 @@ public interface JobHandler {
     }
 
     /** A payload that cannot be run; the message is shown to the client. */
+    /**
+     * Rejects any field of {@code payload} not in {@code known}: a misspelt field silently ignored
+     * would run a different job than the client asked for.
+     *
+     * @throws InvalidPayloadException naming the first unknown field
+     */
+    static void requireKnownFields(JsonNode payload, java.util.Set<String> known) throws InvalidPayloadException {
+        for (var names = payload.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                throw new InvalidPayloadException("unknown field '" + name + "'; expected " + new java.util.TreeSet<>(known));
+            }
+        }
+    }
+
     final class InvalidPayloadException extends Exception {
         public InvalidPayloadException(String message) {
             super(message, null, false, false);

@@ -66,6 +66,10 @@ public final class JobRoutes implements HttpService {
             worker.recordInvalid();
             throw new HttpException("the body must be application/json", Status.UNSUPPORTED_MEDIA_TYPE_415, true);
         }
+        if (!req.content().hasEntity()) {
+            worker.recordInvalid();
+            throw new BadRequestException("the request needs a JSON body {\"type\": string, \"payload\": object}");
+        }
         JsonNode body;
         try {
             body = JSON.readTree(req.content().as(byte[].class));
@@ -73,9 +77,11 @@ public final class JobRoutes implements HttpService {
             worker.recordInvalid();
             throw e;
         }
-        if (body == null || !body.isObject() || !body.path("type").isTextual() || !body.path("payload").isObject()) {
+        if (body == null || !body.isObject() || !body.path("type").isTextual() || !body.path("payload").isObject()
+                || body.size() != 2) {
             worker.recordInvalid();
-            throw new BadRequestException("the body must be a JSON object {\"type\": string, \"payload\": object}");
+            throw new BadRequestException("the body must be a JSON object {\"type\": string, \"payload\": object}"
+                    + " and nothing else");
         }
         switch (worker.submit(body.get("type").asText(), body.get("payload"))) {
             case WorkerService.Accepted a -> {

@@ -120,7 +120,17 @@ class JobRoutesTest {
                 .then().statusCode(400).contentType(Problem.MEDIA_TYPE)
                 .body("detail", containsString("'text' must be a string"))
                 .body("detail", not(containsString("Exception")));
-        assertEquals(5.0, registry.get("weft.jobs.rejected").tag("reason", "invalid").counter().count());
+        given().port(port).contentType("application/json").when().post("/api/v1/jobs")
+                .then().statusCode(400).contentType(Problem.MEDIA_TYPE).body("detail", containsString("JSON body"));
+        given().port(port).contentType("application/json")
+                .body("{\"type\":\"checksum\",\"payload\":{\"text\":\"a\",\"chunkSize\":1},\"priority\":9}")
+                .when().post("/api/v1/jobs")
+                .then().statusCode(400).contentType(Problem.MEDIA_TYPE).body("detail", containsString("nothing else"));
+        given().port(port).contentType("application/json")
+                .body("{\"type\":\"checksum\",\"payload\":{\"text\":\"a\",\"chunkSize\":1,\"algorithm\":\"md5\"}}")
+                .when().post("/api/v1/jobs")
+                .then().statusCode(400).contentType(Problem.MEDIA_TYPE).body("detail", containsString("unknown field 'algorithm'"));
+        assertEquals(8.0, registry.get("weft.jobs.rejected").tag("reason", "invalid").counter().count());
         assertEquals(0.0, registry.get("weft.jobs.submitted").counter().count());
     }
 
