@@ -9,6 +9,8 @@ import dev.weft.metrics.Probe;
 import dev.weft.patterns.Service;
 import dev.weft.patterns.Signals;
 import dev.weft.patterns.Supervisor;
+import dev.weft.worker.ChecksumHandler;
+import dev.weft.worker.FetchHandler;
 import dev.weft.worker.WorkerService;
 
 import java.io.PrintStream;
@@ -91,7 +93,19 @@ public final class Main {
 
             Health health = new Health(settings.healthTimeout());
             AdminServer admin = new AdminServer(settings.adminHost(), settings.adminPort(), metrics.registry(), health);
-            WorkerService worker = new WorkerService(settings.workers(), settings.queueCapacity());
+            WorkerService worker = WorkerService.builder()
+                    .workers(settings.workers())
+                    .queueCapacity(settings.queueCapacity())
+                    .storeCapacity(settings.storeCapacity())
+                    .rateLimit(settings.workerRate(), settings.workerBurst())
+                    .jobTimeout(settings.jobTimeout())
+                    .maxAttempts(settings.maxAttempts())
+                    .retention(settings.retention())
+                    .registry(metrics.registry())
+                    .handler(new ChecksumHandler())
+                    .handler(new FetchHandler(java.util.Set.copyOf(settings.fetchAllowedHosts()),
+                            settings.fetchMaxUrls(), settings.fetchConcurrency()))
+                    .build();
             // A full queue turns jobs away: take this instance out of rotation until it drains.
             health.add(Probe.READY, "worker-queue",
                     HealthCheck.notSaturated("worker queue", worker::queueDepth, settings.queueCapacity()));
@@ -104,6 +118,7 @@ public final class Main {
                     .maxConcurrentRequests(settings.maxConcurrentRequests())
                     .rateLimit(settings.rateLimitRps(), settings.rateLimitBurst())
                     .aggregation(settings.aggregation())
+                    .mount("/api/v1", worker.routes("/api/v1"))
                     .build();
 
             Supervisor supervisor = Supervisor.builder()

@@ -33,6 +33,15 @@ record Settings(
         Duration healthTimeout,
         int workers,
         int queueCapacity,
+        int storeCapacity,
+        double workerRate,
+        int workerBurst,
+        Duration jobTimeout,
+        int maxAttempts,
+        Duration retention,
+        List<String> fetchAllowedHosts,
+        int fetchMaxUrls,
+        int fetchConcurrency,
         Duration shutdownTimeout,
         Duration drainDelay,
         String logFormat,
@@ -54,7 +63,16 @@ record Settings(
             new Setting("admin.port", "port of the admin server (0 picks a free port)"),
             new Setting("admin.health.timeout", "how long each health check may take before it counts as DOWN"),
             new Setting("worker.workers", "number of background worker threads"),
-            new Setting("worker.queue-capacity", "bound of the background job queue"),
+            new Setting("worker.queue-capacity", "bound of the background job queue; when full, POST /api/v1/jobs answers 429"),
+            new Setting("worker.store-capacity", "most job records kept; the earliest finished are dropped first"),
+            new Setting("worker.rate", "jobs started per second at most (decimals allowed); 0 turns the limit off"),
+            new Setting("worker.burst", "jobs that may start in a burst above the rate (when the rate is on)"),
+            new Setting("worker.job-timeout", "deadline of each attempt of a job"),
+            new Setting("worker.max-attempts", "most attempts of a job whose handler marks its failure retryable"),
+            new Setting("worker.retention", "how long finished job records are kept"),
+            new Setting("worker.fetch.allowed-hosts", "comma-separated hosts the fetch job may call (any port)"),
+            new Setting("worker.fetch.max-urls", "most URLs in one fetch job"),
+            new Setting("worker.fetch.concurrency", "most fetches in flight per fetch job"),
             new Setting("shutdown.timeout", "the whole graceful-shutdown budget"),
             new Setting("shutdown.drain-delay", "wait after readiness turns false, before the HTTP server stops accepting"),
             new Setting("log.format", "text (one readable line per event) or json (JSON lines, the container default)"),
@@ -158,15 +176,14 @@ record Settings(
         } catch (IllegalArgumentException e) {
             throw new ConfigException("http.aggregate.upstreams", e.getMessage());
         }
-        double rps;
-        String rawRps = string(c, "http.rate-limit.rps");
-        try {
-            rps = Double.parseDouble(rawRps);
-        } catch (NumberFormatException e) {
-            throw new ConfigException("http.rate-limit.rps", "expected a number, got '" + rawRps + "'");
-        }
-        if (!(rps >= 0) || Double.isInfinite(rps)) {
-            throw new ConfigException("http.rate-limit.rps", "expected a finite number >= 0, got '" + rawRps + "'");
+        double rps = rate(c, "http.rate-limit.rps");
+        double workerRate = rate(c, "worker.rate");
+        List<String> allowedHosts = java.util.Arrays.stream(string(c, "worker.fetch.allowed-hosts").split(","))
+                .map(String::trim).filter(h -> !h.isEmpty()).toList();
+        for (String h : allowedHosts) {
+            if (!h.matches("[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\]")) {
+                throw new ConfigException("worker.fetch.allowed-hosts", "expected host names or IP literals, got '" + h + "'");
+            }
         }
         long maxPayload;
         String rawPayload = string(c, "http.max-payload-size");
@@ -186,6 +203,15 @@ record Settings(
                 duration(c, "admin.health.timeout", false),
                 integer(c, "worker.workers", 1, 10_000),
                 integer(c, "worker.queue-capacity", 1, 10_000_000),
+                integer(c, "worker.store-capacity", 1, 100_000_000),
+                workerRate,
+                integer(c, "worker.burst", 1, 1_000_000),
+                duration(c, "worker.job-timeout", false),
+                integer(c, "worker.max-attempts", 1, 100),
+                duration(c, "worker.retention", false),
+                allowedHosts,
+                integer(c, "worker.fetch.max-urls", 1, 1000),
+                integer(c, "worker.fetch.concurrency", 1, 1000),
                 shutdownTimeout,
                 drainDelay,
                 logFormat,
@@ -198,6 +224,20 @@ record Settings(
                 rps,
                 integer(c, "http.rate-limit.burst", 1, 1_000_000),
                 new Aggregation(aggregateTimeout, aggregateMaxTimeout, aggregateConcurrency, upstreams));
+    }
+
+    private static double rate(Config c, String key) throws ConfigException {
+        String raw = string(c, key);
+        double rate;
+        try {
+            rate = Double.parseDouble(raw);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, "expected a number, got '" + raw + "'");
+        }
+        if (!(rate >= 0) || Double.isInfinite(rate)) {
+            throw new ConfigException(key, "expected a finite number >= 0, got '" + raw + "'");
+        }
+        return rate;
     }
 
     private static String string(Config c, String key) throws ConfigException {

@@ -25,6 +25,7 @@ class LauncherIT {
             assertEquals(200, weft.status("/openapi", weft.apiPort()));
             assertEquals(404, weft.status("/api/v1/nothing-here", weft.apiPort()));
             assertEquals(200, weft.status("/health/live", weft.adminPort()));
+            checksumJobSucceeds(weft);
 
             weft.sigterm();
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -38,7 +39,7 @@ class LauncherIT {
             int code = weft.awaitExit(Duration.ofSeconds(40));
             assertEquals(0, code, weft.output());
             assertInOrder(weft.stdout(), "shutdown begins", "readiness off", "drain delay", "stop http",
-                    "stop worker", "stop admin", "shutdown complete", "exit 0");
+                    "worker stopped: accepted=1 succeeded=1 failed=0 cancelled=0 abandoned=0", "stop worker", "stop admin", "shutdown complete", "exit 0");
         }
     }
 
@@ -70,6 +71,38 @@ class LauncherIT {
             assertEquals(List.of("weft: invalid configuration: shutdown.timeout: expected a duration such as 30s, 500ms, 2m or PT30S, got 'soon'"),
                     weft.stderr(), weft.output());
         }
+    }
+
+    /** Submits a checksum job to the packaged launcher and polls it to SUCCEEDED. */
+    private static void checksumJobSucceeds(LauncherProcess weft) throws Exception {
+        String base = "http://127.0.0.1:" + weft.apiPort();
+        java.net.http.HttpResponse<String> submitted = LauncherProcess.HTTP.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/jobs"))
+                        .header("Content-Type", "application/json")
+                        .timeout(Duration.ofSeconds(10))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                "{\"type\":\"checksum\",\"payload\":{\"text\":\"hello weft\",\"chunkSize\":4}}"))
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, submitted.statusCode(), submitted.body() + "\n" + weft.output());
+        String location = submitted.headers().firstValue("Location").orElseThrow();
+        assertTrue(location.startsWith("/api/v1/jobs/"), location);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        String body = "";
+        while (System.nanoTime() < deadline) {
+            java.net.http.HttpResponse<String> r = LauncherProcess.HTTP.send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + location)).timeout(Duration.ofSeconds(10)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            body = r.body();
+            if (body.contains("\"state\":\"SUCCEEDED\"")) {
+                assertTrue(body.contains("\"root\":\""), body);
+                return;
+            }
+            assertTrue(body.contains("\"state\":\"QUEUED\"") || body.contains("\"state\":\"RUNNING\""), body);
+            Thread.sleep(20);
+        }
+        fail("checksum job not SUCCEEDED within 20 s: " + body + "\n" + weft.output());
     }
 
     /** Each marker appears in some line, after the line of the marker before it. */

@@ -1,94 +1,569 @@
 package dev.weft.worker;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weft.patterns.Context;
 import dev.weft.patterns.testing.NoLeakedThreads;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 @ExtendWith(NoLeakedThreads.class)
 class WorkerServiceTest {
 
-    @Test
-    void runsEveryAcceptedTaskExactlyOnceAndDrainsOnStop() throws Exception {
-        WorkerService pool = new WorkerService(4, 1000);
-        pool.start();
-        Set<Integer> ran = ConcurrentHashMap.newKeySet();
-        int n = 500;
-        for (int i = 0; i < n; i++) {
-            int id = i;
-            assertEquals(WorkerService.Admission.ACCEPTED, pool.submit(ctx -> assertTrue(ran.add(id), "ran twice: " + id)));
+    private static final Duration LIVENESS = Duration.ofSeconds(20);
+
+    private static ObjectNode payload() {
+        return JsonNodeFactory.instance.objectNode();
+    }
+
+    private static Context budget(Duration d) {
+        return Context.withTimeout(Context.background(), d);
+    }
+
+    private static UUID accept(WorkerService w, String type) {
+        return accept(w, type, payload());
+    }
+
+    private static UUID accept(WorkerService w, String type, JsonNode payload) {
+        WorkerService.Submission s = w.submit(type, payload);
+        return assertInstanceOf(WorkerService.Accepted.class, s, s.toString()).job().id();
+    }
+
+    /** Bounded liveness wait for a job to reach {@code state}. */
+    private static Job.Snapshot awaitState(WorkerService w, UUID id, JobState state) throws InterruptedException {
+        long deadline = System.nanoTime() + LIVENESS.toNanos();
+        Job.Snapshot s = null;
+        while (System.nanoTime() < deadline) {
+            s = w.job(id).orElseThrow();
+            if (s.state() == state) {
+                return s;
+            }
+            if (s.state().terminal()) {
+                fail("job ended " + s.state() + " instead of " + state + ": " + s);
+            }
+            Thread.sleep(5);
         }
-        assertTrue(pool.stop(Context.withTimeout(Context.background(), Duration.ofSeconds(30))));
-        assertEquals(n, ran.size());
-        assertEquals(new WorkerService.Counts(n, n, 0, 0, 0), pool.counts());
-        assertEquals(WorkerService.Admission.SHUTTING_DOWN, pool.submit(ctx -> { }));
+        throw new AssertionError("job not " + state + " within " + LIVENESS + ": " + s);
+    }
+
+    private static void assertCountsAddUp(WorkerService w) {
+        WorkerService.Counts c = w.counts();
+        assertEquals(c.accepted(), c.succeeded() + c.failed() + c.cancelled() + c.abandoned(), c.toString());
     }
 
     @Test
-    void fullQueueRejectsWithoutBlocking() throws Exception {
-        WorkerService pool = new WorkerService(1, 2);
-        pool.start();
+    void jobGoesQueuedRunningSucceededWithTimestampsAndResult() throws Exception {
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        assertEquals(WorkerService.Admission.ACCEPTED, pool.submit(ctx -> {
+        WorkerService w = WorkerService.builder().workers(1).handler(new TestHandler("gate", (ctx, p) -> {
             running.countDown();
             release.await();
-        }));
-        assertTrue(running.await(5, TimeUnit.SECONDS));
-        assertEquals(WorkerService.Admission.ACCEPTED, pool.submit(ctx -> { }));
-        assertEquals(WorkerService.Admission.ACCEPTED, pool.submit(ctx -> { }));
-        assertEquals(WorkerService.Admission.QUEUE_FULL, pool.submit(ctx -> { }));
-        release.countDown();
-        assertTrue(pool.stop(Context.withTimeout(Context.background(), Duration.ofSeconds(30))));
-        assertEquals(new WorkerService.Counts(3, 3, 0, 0, 0), pool.counts());
+            return IntNode.valueOf(42);
+        })).build();
+        w.start();
+        try {
+            WorkerService.Submission s = w.submit("gate", payload());
+            Job.Snapshot queued = assertInstanceOf(WorkerService.Accepted.class, s).job();
+            assertEquals(JobState.QUEUED, queued.state());
+            assertNotNull(queued.submittedAt());
+            assertNull(queued.startedAt());
+            assertTrue(running.await(LIVENESS.toSeconds(), TimeUnit.SECONDS));
+            Job.Snapshot run = w.job(queued.id()).orElseThrow();
+            assertEquals(JobState.RUNNING, run.state());
+            assertEquals(1, run.attempts());
+            assertNotNull(run.startedAt());
+            assertNull(run.finishedAt());
+            release.countDown();
+            Job.Snapshot done = awaitState(w, queued.id(), JobState.SUCCEEDED);
+            assertEquals(42, done.result().asInt());
+            assertNull(done.error());
+            assertFalse(done.finishedAt().isBefore(done.startedAt()));
+            assertFalse(done.startedAt().isBefore(done.submittedAt()));
+        } finally {
+            release.countDown();
+            assertTrue(w.stop(budget(Duration.ofSeconds(30))));
+        }
+        assertEquals(new WorkerService.Counts(1, 1, 0, 0, 0), w.counts());
     }
 
     @Test
-    void budgetEndCancelsRunningTasksAndAbandonsQueuedOnesAndCountsAddUp() throws Exception {
-        WorkerService pool = new WorkerService(2, 100);
-        pool.start();
-        CountDownLatch bothRunning = new CountDownLatch(2);
-        for (int i = 0; i < 2; i++) {
-            pool.submit(ctx -> {
-                bothRunning.countDown();
-                ctx.await(); // runs until the budget ends
-                ctx.throwIfDone();
-            });
+    void everyAcceptedJobRunsExactlyOnceAndStopDrainsTheQueue() throws Exception {
+        Set<Integer> ran = ConcurrentHashMap.newKeySet();
+        AtomicInteger duplicates = new AtomicInteger();
+        WorkerService w = WorkerService.builder().workers(4).queueCapacity(1000)
+                .handler(new TestHandler("note", (ctx, p) -> {
+                    if (!ran.add(p.get("n").asInt())) {
+                        duplicates.incrementAndGet();
+                    }
+                    return null;
+                })).build();
+        w.start();
+        int n = 300;
+        List<UUID> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add(accept(w, "note", payload().put("n", i)));
         }
-        assertTrue(bothRunning.await(5, TimeUnit.SECONDS));
-        for (int i = 0; i < 10; i++) {
-            pool.submit(ctx -> { });
+        assertTrue(w.stop(budget(Duration.ofSeconds(60))));
+        assertEquals(n, ran.size());
+        assertEquals(0, duplicates.get());
+        for (UUID id : ids) {
+            assertEquals(JobState.SUCCEEDED, w.job(id).orElseThrow().state());
         }
-        boolean drained = pool.stop(Context.withTimeout(Context.background(), Duration.ofMillis(200)));
-        assertFalse(drained);
-        WorkerService.Counts c = pool.counts();
-        assertEquals(12, c.accepted());
-        assertEquals(2, c.cancelled());
-        assertEquals(10, c.abandoned());
-        assertEquals(c.accepted(), c.succeeded() + c.failed() + c.cancelled() + c.abandoned());
+        assertEquals(new WorkerService.Counts(n, n, 0, 0, 0), w.counts());
+        WorkerService.Rejected late = assertInstanceOf(WorkerService.Rejected.class, w.submit("note", payload().put("n", -1)));
+        assertEquals(WorkerService.Reason.SHUTTING_DOWN, late.reason());
     }
 
     @Test
-    void failingTaskDoesNotKillItsWorker() throws Exception {
-        WorkerService pool = new WorkerService(1, 10);
-        pool.start();
-        pool.submit(ctx -> {
-            throw new IllegalStateException("boom");
+    void unknownTypeAndInvalidPayloadAreRejectedAsInvalid() throws Exception {
+        WorkerService w = WorkerService.builder().handler(new TestHandler("t", (ctx, p) -> null)).build();
+        w.start();
+        try {
+            WorkerService.Rejected unknown = assertInstanceOf(WorkerService.Rejected.class, w.submit("nope", payload()));
+            assertEquals(WorkerService.Reason.INVALID, unknown.reason());
+            assertTrue(unknown.detail().contains("nope"), unknown.detail());
+            WorkerService.Rejected bad = assertInstanceOf(WorkerService.Rejected.class, w.submit("t", payload().put("bad", true)));
+            assertEquals(WorkerService.Reason.INVALID, bad.reason());
+            assertTrue(bad.detail().contains("bad is set"), bad.detail());
+        } finally {
+            assertTrue(w.stop(budget(Duration.ofSeconds(30))));
+        }
+        assertEquals(0, w.counts().accepted());
+    }
+
+    @Test
+    void fullQueueRejectsWithoutBlockingAndAcceptsAgainOnceItDrains() throws Exception {
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        WorkerService w = WorkerService.builder().workers(1).queueCapacity(2)
+                .handler(new TestHandler("gate", (ctx, p) -> {
+                    running.countDown();
+                    release.await();
+                    return null;
+                })).build();
+        w.start();
+        try {
+            UUID first = accept(w, "gate");
+            assertTrue(running.await(LIVENESS.toSeconds(), TimeUnit.SECONDS));
+            accept(w, "gate");
+            accept(w, "gate");
+            assertEquals(2, w.queueDepth());
+            WorkerService.Rejected full = assertInstanceOf(WorkerService.Rejected.class, w.submit("gate", payload()));
+            assertEquals(WorkerService.Reason.QUEUE_FULL, full.reason());
+            release.countDown();
+            awaitState(w, first, JobState.SUCCEEDED);
+            long deadline = System.nanoTime() + LIVENESS.toNanos();
+            while (w.queueDepth() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            accept(w, "gate");
+        } finally {
+            release.countDown();
+            assertTrue(w.stop(budget(Duration.ofSeconds(30))));
+        }
+        assertEquals(new WorkerService.Counts(4, 4, 0, 0, 0), w.counts());
+    }
+
+    @Test
+    void storeEvictsTheEarliestFinishedRecordAndRefusesWhenFullOfUnfinishedOnes() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        WorkerService w = WorkerService.builder().workers(1).queueCapacity(10).storeCapacity(3)
+                .handler(new TestHandler("quick", (ctx, p) -> null))
+                .handler(new TestHandler("gate", (ctx, p) -> {
+                    release.await();
+                    return null;
+                })).build();
+        w.start();
+        try {
+            UUID a = accept(w, "quick");
+            awaitState(w, a, JobState.SUCCEEDED);
+            UUID b = accept(w, "quick");
+            awaitState(w, b, JobState.SUCCEEDED);
+            UUID g1 = accept(w, "gate");
+            UUID g2 = accept(w, "gate");          // evicts a, the earliest finished
+            assertTrue(w.job(a).isEmpty());
+            assertTrue(w.job(b).isPresent());
+            UUID g3 = accept(w, "gate");          // evicts b
+            assertTrue(w.job(b).isEmpty());
+            WorkerService.Rejected full = assertInstanceOf(WorkerService.Rejected.class, w.submit("gate", payload()));
+            assertEquals(WorkerService.Reason.QUEUE_FULL, full.reason());
+            for (UUID id : List.of(g1, g2, g3)) {
+                assertTrue(w.job(id).isPresent(), "an unfinished record is never evicted");
+            }
+        } finally {
+            release.countDown();
+            assertTrue(w.stop(budget(Duration.ofSeconds(30))));
+        }
+        assertEquals(new WorkerService.Counts(5, 5, 0, 0, 0), w.counts());
+    }
+
+    @Test
+    void retryableFailuresAreRetriedWithExponentialJitteredBackoffUpToMaxAttempts() throws Exception {
+        List<Duration> waits = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger calls = new AtomicInteger();
+        WorkerService w = WorkerService.builder().workers(1).maxAttempts(4)
+                .backoff(new Backoff(Duration.ofMillis(100), Duration.ofMillis(300)))
+                .random(() -> 0.5)
+                .sleeper((ctx, d) -> waits.add(d))
+                .handler(new TestHandler("flaky", (ctx, p) -> {
+                    int n = calls.incrementAndGet();
+                    if (n < p.path("succeedOn").asInt(Integer.MAX_VALUE)) {
+                        throw new JobHandler.RetryableJobException("busy " + n);
+                    }
+                    return IntNode.valueOf(n);
+                })).build();
+        w.start();
+        try {
+            UUID ok = accept(w, "flaky", payload().put("succeedOn", 3));
+            Job.Snapshot s = awaitState(w, ok, JobState.SUCCEEDED);
+            assertEquals(3, s.attempts());
+            assertEquals(3, s.result().asInt());
+            // Base 100 ms then 200 ms; equal jitter at 0.5 gives three quarters of each.
+            assertEquals(List.of(Duration.ofMillis(75), Duration.ofMillis(150)), waits);
+
+            waits.clear();
+            calls.set(0);
+            UUID out = accept(w, "flaky", payload());
+            Job.Snapshot f = awaitState(w, out, JobState.FAILED);
+            assertEquals(4, f.attempts());
+            assertEquals(4, calls.get());
+            assertTrue(f.error().contains("after 4 attempts") && f.error().contains("busy 4"), f.error());
+            // The base doubles to the cap (300 ms): 100, 200, 300.
+            assertEquals(List.of(Duration.ofMillis(75), Duration.ofMillis(150), Duration.ofMillis(225)), waits);
+        } finally {
+            assertTrue(w.stop(budget(Duration.ofSeconds(30))));
+        }
+    }
+
+    @Test
+    void backoffJitterStaysWithinTheUpperHalfOfTheBase() {
+        Backoff b = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10));
+        assertEquals(Duration.ofMillis(50), b.delay(1, () -> 0.0));
+        assertEquals(Duration.ofMillis(400), b.base(3));
+        assertEquals(Duration.ofSeconds(10), b.base(40));
+        long almostAll = b.delay(2, () -> 0.999_999).toNanos();
+        assertTrue(almostAll <= Duration.ofMillis(200).toNanos() && almostAll > Duration.ofMillis(199).toNanos());
+    }
+
+    @Test
+    void nonRetryableFailureFailsAtOnceAndTheWorkerKeepsWorking() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        WorkerService w = WorkerService.builder().workers(1).maxAttempts(5)
+                .handler(new TestHandler("boom", (ctx, p) -> {
+                    calls.incrementAndGet();
+                    throw new IllegalStateException("broken input");
+                }))
+                .handler(new TestHandler("ok", (ctx, p) -> IntNode.valueOf(1))).build();
+        w.start();
+        try {
+            UUID boom = accept(w, "boom");
+            UUID ok = accept(w, "ok");
+            Job.Snapshot f = awaitState(w, boom, JobState.FAILED);
+            assertEquals(1, f.attempts());
+            assertEquals("IllegalStateException: broken input", f.error());
+            assertFalse(f.error().contains("\tat "), "no stack trace");
+            awaitState(w, ok, JobState.SUCCEEDED);
+            assertEquals(1, calls.get());
+        } finally {
+            assertTrue(w.stop(budget(Duration.ofSeconds(30))));
+        }
+        assertEquals(new WorkerService.Counts(2, 1, 1, 0, 0), w.counts());
+    }
+
+    @Test
+    void attemptPastItsTimeoutIsCancelledThroughItsContextAndFails() throws Exception {
+        AtomicReference<Throwable> seen = new AtomicReference<>();
+        WorkerService w = WorkerService.builder().workers(1).jobTimeout(Duration.ofMillis(100))
+                .handler(new TestHandler("slow", (ctx, p) -> {
+                    ctx.await();
+                    seen.set(ctx.err());
+                    throw ctx.err();
+                }))
+                .handler(new TestHandler("ok", (ctx, p) -> null)).build();
+        w.start();
+        try {
+            UUID slow = accept(w, "slow");
+            UUID ok = accept(w, "ok");
+            Job.Snapshot f = awaitState(w, slow, JobState.FAILED);
+            assertEquals("timed out after 100 ms", f.error());
+            assertInstanceOf(dev.weft.patterns.DeadlineExceededException.class, seen.get());
+            awaitState(w, ok, JobState.SUCCEEDED);
+        } finally {
+            assertTrue(w.stop(budget(Duration.ofSeconds(30))));
+        }
+    }
+
+    @Test
+    void handlerIgnoringItsContextIsInterruptedAtItsTimeout() throws Exception {
+        WorkerService w = WorkerService.builder().workers(1).jobTimeout(Duration.ofMillis(100))
+                .handler(new TestHandler("sleepy", (ctx, p) -> {
+                    Thread.sleep(Duration.ofMinutes(5));   // ignores ctx, but not interruption
+                    return null;
+                })).build();
+        w.start();
+        try {
+            Job.Snapshot f = awaitState(w, accept(w, "sleepy"), JobState.FAILED);
+            assertEquals("timed out after 100 ms", f.error());
+        } finally {
+            assertTrue(w.stop(budget(Duration.ofSeconds(30))));
+        }
+    }
+
+    @Test
+    void handlerIgnoringContextAndInterruptsIsAbandonedAndDoesNotHoldItsWorker() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch returned = new CountDownLatch(1);
+        WorkerService w = WorkerService.builder().workers(1).jobTimeout(Duration.ofMillis(100)).abandonGrace(Duration.ofMillis(100))
+                .handler(new TestHandler("stubborn", (ctx, p) -> {
+                    try {
+                        while (true) {
+                            try {
+                                release.await();
+                                return null;
+                            } catch (InterruptedException ignored) {
+                                // the one case that can only be abandoned
+                            }
+                        }
+                    } finally {
+                        returned.countDown();
+                    }
+                }))
+                .handler(new TestHandler("ok", (ctx, p) -> null)).build();
+        w.start();
+        try {
+            UUID stubborn = accept(w, "stubborn");
+            UUID ok = accept(w, "ok");
+            Job.Snapshot a = awaitState(w, stubborn, JobState.ABANDONED);
+            assertTrue(a.error().contains("ignored cancellation and interruption"), a.error());
+            awaitState(w, ok, JobState.SUCCEEDED);
+        } finally {
+            release.countDown();
+            assertTrue(returned.await(LIVENESS.toSeconds(), TimeUnit.SECONDS));
+            assertTrue(w.stop(budget(Duration.ofSeconds(30))), "abandoned before shutdown began");
+        }
+        assertEquals(new WorkerService.Counts(2, 1, 0, 0, 1), w.counts());
+    }
+
+    @Test
+    void shutdownWithAFullQueueUnderAShortBudgetEndsEveryAcceptedJobAndTheCountsAddUp() throws Exception {
+        int workers = 2;
+        CountDownLatch allRunning = new CountDownLatch(workers);
+        WorkerService w = WorkerService.builder().workers(workers).queueCapacity(20)
+                .handler(new TestHandler("forever", (ctx, p) -> {
+                    allRunning.countDown();
+                    ctx.await();
+                    throw ctx.err();
+                })).build();
+        w.start();
+        List<UUID> ids = new ArrayList<>();
+        for (int i = 0; i < workers; i++) {
+            ids.add(accept(w, "forever"));
+        }
+        assertTrue(allRunning.await(LIVENESS.toSeconds(), TimeUnit.SECONDS));
+        while (w.submit("forever", payload()) instanceof WorkerService.Accepted a) {
+            ids.add(a.job().id());
+        }
+        assertEquals(workers + 20, ids.size());
+
+        assertFalse(w.stop(budget(Duration.ofMillis(300))), "work was cancelled and abandoned");
+
+        WorkerService.Counts c = w.counts();
+        assertEquals(ids.size(), c.accepted());
+        assertEquals(workers, c.cancelled());
+        assertEquals(20, c.abandoned());
+        assertCountsAddUp(w);
+        for (UUID id : ids) {
+            Job.Snapshot s = w.job(id).orElseThrow();
+            assertTrue(s.state() == JobState.CANCELLED || s.state() == JobState.ABANDONED, s.toString());
+            assertNotNull(s.error(), "a reason is recorded");
+            assertNotNull(s.finishedAt());
+        }
+    }
+
+    @Test
+    void backoffWaitEndsWhenTheShutdownBudgetEnds() throws Exception {
+        CountDownLatch failedOnce = new CountDownLatch(1);
+        WorkerService w = WorkerService.builder().workers(1).maxAttempts(3)
+                .backoff(new Backoff(Duration.ofMinutes(10), Duration.ofMinutes(10)))
+                .handler(new TestHandler("flaky", (ctx, p) -> {
+                    failedOnce.countDown();
+                    throw new JobHandler.RetryableJobException("down");
+                })).build();
+        w.start();
+        UUID id = accept(w, "flaky");
+        assertTrue(failedOnce.await(LIVENESS.toSeconds(), TimeUnit.SECONDS));
+        assertFalse(w.stop(budget(Duration.ofMillis(200))));
+        Job.Snapshot s = w.job(id).orElseThrow();
+        assertEquals(JobState.CANCELLED, s.state());
+        assertTrue(s.error().contains("waiting to retry"), s.error());
+        assertEquals(new WorkerService.Counts(1, 0, 0, 1, 0), w.counts());
+    }
+
+    @Test
+    void queuedJobsDrainWithinABudgetThatSuffices() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        WorkerService w = WorkerService.builder().workers(1).queueCapacity(10)
+                .handler(new TestHandler("gate", (ctx, p) -> {
+                    release.await();
+                    return null;
+                })).build();
+        w.start();
+        for (int i = 0; i < 5; i++) {
+            accept(w, "gate");
+        }
+        CountDownLatch stopReturned = new CountDownLatch(1);
+        AtomicReference<Boolean> drained = new AtomicReference<>();
+        Thread stopper = Thread.ofVirtual().start(() -> {
+            try {
+                drained.set(w.stop(budget(Duration.ofSeconds(60))));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                stopReturned.countDown();
+            }
         });
-        CountDownLatch after = new CountDownLatch(1);
-        pool.submit(ctx -> after.countDown());
-        assertTrue(after.await(5, TimeUnit.SECONDS));
-        assertTrue(pool.stop(Context.withTimeout(Context.background(), Duration.ofSeconds(30))));
-        assertEquals(new WorkerService.Counts(2, 1, 1, 0, 0), pool.counts());
+        // Intake is closed while the queue still drains.
+        long deadline = System.nanoTime() + LIVENESS.toNanos();
+        int accepted = 5;
+        while (true) {
+            WorkerService.Submission s = w.submit("gate", payload());
+            if (s instanceof WorkerService.Rejected r) {
+                assertEquals(WorkerService.Reason.SHUTTING_DOWN, r.reason());
+                break;
+            }
+            accepted++;   // submitted before stop() closed intake: it must drain too
+            assertTrue(System.nanoTime() < deadline, "intake never closed");
+            Thread.sleep(5);
+        }
+        assertFalse(stopReturned.await(50, TimeUnit.MILLISECONDS), "stop waits for the queue to drain");
+        release.countDown();
+        assertTrue(stopReturned.await(LIVENESS.toSeconds(), TimeUnit.SECONDS));
+        stopper.join();
+        assertEquals(Boolean.TRUE, drained.get());
+        assertEquals(new WorkerService.Counts(accepted, accepted, 0, 0, 0), w.counts());
+    }
+
+    @Test
+    void finishedRecordsExpireAfterTheRetentionButUnfinishedOnesStay() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2025-01-01T00:00:00Z"));
+        CountDownLatch release = new CountDownLatch(1);
+        WorkerService w = WorkerService.builder().workers(1).clock(clock).retention(Duration.ofMinutes(10))
+                .handler(new TestHandler("quick", (ctx, p) -> null))
+                .handler(new TestHandler("gate", (ctx, p) -> {
+                    release.await();
+                    return null;
+                })).build();
+        w.start();
+        try {
+            UUID done = accept(w, "quick");
+            awaitState(w, done, JobState.SUCCEEDED);
+            UUID open = accept(w, "gate");
+            awaitState(w, open, JobState.RUNNING);
+            clock.advance(Duration.ofMinutes(9));
+            assertEquals(0, w.expireFinished());
+            clock.advance(Duration.ofMinutes(2));
+            assertEquals(1, w.expireFinished());
+            assertTrue(w.job(done).isEmpty());
+            assertTrue(w.job(open).isPresent());
+        } finally {
+            release.countDown();
+            assertTrue(w.stop(budget(Duration.ofSeconds(30))));
+        }
+    }
+
+    @Test
+    void housekeepingTickerExpiresRecordsOnItsOwn() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2025-01-01T00:00:00Z"));
+        WorkerService w = WorkerService.builder().workers(1).clock(clock).retention(Duration.ofMinutes(1))
+                .housekeepingInterval(Duration.ofMillis(20))
+                .handler(new TestHandler("quick", (ctx, p) -> null)).build();
+        w.start();
+        try {
+            UUID done = accept(w, "quick");
+            awaitState(w, done, JobState.SUCCEEDED);
+            clock.advance(Duration.ofMinutes(2));
+            long deadline = System.nanoTime() + LIVENESS.toNanos();
+            while (w.job(done).isPresent()) {
+                assertTrue(System.nanoTime() < deadline, "the ticker never expired the record");
+                Thread.sleep(5);
+            }
+        } finally {
+            assertTrue(w.stop(budget(Duration.ofSeconds(30))));
+        }
+    }
+
+    @Test
+    void rateLimitSpacesJobStartsButRunsThemAll() throws Exception {
+        AtomicInteger ran = new AtomicInteger();
+        WorkerService w = WorkerService.builder().workers(2).rateLimit(200, 1)
+                .handler(new TestHandler("n", (ctx, p) -> IntNode.valueOf(ran.incrementAndGet()))).build();
+        w.start();
+        for (int i = 0; i < 10; i++) {
+            accept(w, "n");
+        }
+        assertTrue(w.stop(budget(Duration.ofSeconds(30))));
+        assertEquals(10, ran.get());
+        assertEquals(new WorkerService.Counts(10, 10, 0, 0, 0), w.counts());
+    }
+
+    @Test
+    void stopBeforeStartReturnsAtOnce() throws Exception {
+        WorkerService w = WorkerService.builder().handler(new TestHandler("t", (ctx, p) -> null)).registry(new SimpleMeterRegistry()).build();
+        assertTrue(w.stop(budget(Duration.ofSeconds(1))));
+        w.awaitTermination();
+    }
+
+    /** A clock tests move by hand. */
+    static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant start) {
+            this.now = start;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
     }
 }
