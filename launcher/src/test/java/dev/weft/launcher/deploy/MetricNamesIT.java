@@ -36,12 +36,6 @@ class MetricNamesIT {
     /** Made by Prometheus itself for every target. */
     private static final Set<String> SYNTHETIC = Set.of("up");
     private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.*),\\s*[A-Za-z_][A-Za-z0-9_]*\\s*\\)");
-    /**
-     * The worker's metrics (names fixed with the worker-jobs branch). Allowed to be missing ONLY
-     * while the app has no job API (POST /api/v1/jobs answers 404); the test prints them loudly.
-     * Once the job API exists they are required like every other name.
-     */
-    private static final Pattern WORKER_METRIC = Pattern.compile("weft_jobs?_.*|weft_workers.*");
 
     @Test
     void everyMetricUsedByRulesAndDashboardIsExported() throws Exception {
@@ -74,31 +68,21 @@ class MetricNamesIT {
         assertTrue(exprs >= 20, "the dashboard should have its queries, found " + exprs);
 
         Map<String, Set<String>> scraped;
-        boolean jobApi;
         try (LauncherProcess weft = LauncherProcess.start()) {
             weft.awaitReady(Duration.ofSeconds(60));
-            jobApi = exercise(weft);
+            exercise(weft);
             scraped = scrape(weft);
             weft.sigterm();
             assertEquals(0, weft.awaitExit(Duration.ofSeconds(60)), weft.output());
         }
 
         List<String> missing = new ArrayList<>();
-        List<String> pending = new ArrayList<>();
         for (var e : used.entrySet()) {
             String name = e.getKey();
             if (SYNTHETIC.contains(name) || recorded.contains(name) || scraped.containsKey(name)) {
                 continue;
             }
-            if (!jobApi && WORKER_METRIC.matcher(name).matches()) {
-                pending.add(name + " (" + e.getValue() + ")");
-            } else {
-                missing.add(name + " used by " + e.getValue());
-            }
-        }
-        if (!pending.isEmpty()) {
-            System.out.println("PENDING: the app has no job API yet (POST /api/v1/jobs is 404), so these worker metrics "
-                    + "could not be checked:\n  " + String.join("\n  ", pending));
+            missing.add(name + " used by " + e.getValue());
         }
         assertTrue(missing.isEmpty(), "metric names not in a real scrape of the launcher:\n  " + String.join("\n  ", missing)
                 + "\nscraped names: " + new TreeSet<>(scraped.keySet()));
@@ -107,7 +91,7 @@ class MetricNamesIT {
         for (var e : usedLabels.entrySet()) {
             Set<String> have = scraped.get(e.getKey());
             if (have == null) {
-                continue; // recorded, synthetic or pending: checked above
+                continue; // recorded or synthetic
             }
             for (String label : e.getValue()) {
                 if (!have.contains(label) && !TARGET_LABELS.contains(label)) {
@@ -125,8 +109,8 @@ class MetricNamesIT {
         PromQl.selectorLabels(expr).forEach((name, ls) -> labels.computeIfAbsent(name, k -> new LinkedHashSet<>()).addAll(ls));
     }
 
-    /** Requests that create the lazily registered series; returns whether the job API exists. */
-    private static boolean exercise(LauncherProcess weft) throws Exception {
+    /** Requests that create the lazily registered series, and a job run to its end. */
+    private static void exercise(LauncherProcess weft) throws Exception {
         int api = weft.apiPort();
         assertEquals(200, weft.status("/api/v1/hello?name=metrics", api));
         assertEquals(200, weft.status("/api/v1/aggregate", api));
@@ -135,9 +119,6 @@ class MetricNamesIT {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"checksum\",\"payload\":{\"text\":\"metrics\"}}"))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        if (job.statusCode() == 404) {
-            return false;
-        }
         assertEquals(202, job.statusCode(), "POST /api/v1/jobs: " + job.body());
         // Let the job finish, so the completed/duration series carry a real observation.
         String location = job.headers().firstValue("Location").orElseThrow();
@@ -151,7 +132,6 @@ class MetricNamesIT {
             }
             Thread.sleep(50);
         }
-        return true;
     }
 
     /** Metric name -> label names, from the Prometheus text format on the admin port. */
