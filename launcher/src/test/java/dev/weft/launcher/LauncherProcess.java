@@ -24,10 +24,10 @@ import java.util.regex.Pattern;
  * collected; the ports are read from the "listening:" lines. {@link #close()} kills the process
  * tree by PID, so that a failed test leaves nothing running.
  */
-final class LauncherProcess implements AutoCloseable {
+public final class LauncherProcess implements AutoCloseable {
 
     private static final Pattern LISTENING = Pattern.compile("listening: (api|admin)\\s+http://[^:]+:(\\d+)/");
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    public static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Process process;
     private final List<String> stdout = new CopyOnWriteArrayList<>();
@@ -44,12 +44,12 @@ final class LauncherProcess implements AutoCloseable {
     }
 
     /** Starts the launcher with free ports, plus {@code args}. */
-    static LauncherProcess start(String... args) throws IOException {
+    public static LauncherProcess start(String... args) throws IOException {
         return start(java.util.Map.of(), args);
     }
 
     /** Starts the launcher with free ports, extra environment variables, plus {@code args}. */
-    static LauncherProcess start(java.util.Map<String, String> env, String... args) throws IOException {
+    public static LauncherProcess start(java.util.Map<String, String> env, String... args) throws IOException {
         Path jar = Path.of(System.getProperty("weft.launcher.jar", "target/weft-launcher.jar"));
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("packaged launcher missing: " + jar + " (run the package phase first)");
@@ -58,6 +58,14 @@ final class LauncherProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(java, "-jar", jar.toString(),
                 "--server.port=0", "--admin.port=0", "--server.host=127.0.0.1", "--admin.host=127.0.0.1"));
         command.addAll(List.of(args));
+        return startCommand(command, env);
+    }
+
+    /**
+     * Starts an exact command line (the container image's ENTRYPOINT, say) with extra environment
+     * variables. The command must announce its ports like the launcher does.
+     */
+    public static LauncherProcess startCommand(List<String> command, java.util.Map<String, String> env) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(env);
         return new LauncherProcess(builder.start());
@@ -85,7 +93,7 @@ final class LauncherProcess implements AutoCloseable {
     }
 
     /** Waits until both listeners have been announced and readiness answers 200. */
-    void awaitReady(Duration timeout) throws Exception {
+    public void awaitReady(Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -100,7 +108,7 @@ final class LauncherProcess implements AutoCloseable {
     }
 
     /** GET on the admin or API port; -1 when the connection fails. */
-    int status(String path, int port) {
+    public int status(String path, int port) {
         try {
             HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
@@ -113,11 +121,11 @@ final class LauncherProcess implements AutoCloseable {
         }
     }
 
-    int apiPort() {
+    public int apiPort() {
         return apiPort;
     }
 
-    int adminPort() {
+    public int adminPort() {
         return adminPort;
     }
 
@@ -126,7 +134,7 @@ final class LauncherProcess implements AutoCloseable {
     }
 
     /** Sends SIGTERM (what {@code kill PID} and Kubernetes send). */
-    void sigterm() {
+    public void sigterm() {
         // Through the handle: Process.destroy() would also close our ends of its output pipes.
         process.toHandle().destroy();
     }
@@ -136,7 +144,7 @@ final class LauncherProcess implements AutoCloseable {
     }
 
     /** Waits for exit and returns the exit code; fails the test if it takes longer than {@code timeout}. */
-    int awaitExit(Duration timeout) throws Exception {
+    public int awaitExit(Duration timeout) throws Exception {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("launcher did not exit within " + timeout + ":\n" + output());
         }
@@ -145,7 +153,7 @@ final class LauncherProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    List<String> stdout() {
+    public List<String> stdout() {
         return List.copyOf(stdout);
     }
 
@@ -153,7 +161,7 @@ final class LauncherProcess implements AutoCloseable {
         return List.copyOf(stderr);
     }
 
-    String output() {
+    public String output() {
         return "--- stdout ---\n" + String.join("\n", stdout) + "\n--- stderr ---\n" + String.join("\n", stderr);
     }
 
