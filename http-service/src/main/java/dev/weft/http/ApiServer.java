@@ -35,6 +35,9 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class ApiServer implements Service {
 
+    /** Time handlers get to answer once lifetime() is cancelled, before Helidon interrupts them. */
+    static final Duration ANSWER_AFTER_CANCEL = Duration.ofSeconds(2);
+
     private final Builder config;
     /** Cancelled when the shutdown budget runs out; request contexts derive from it. */
     private final CancelContext lifetime = Context.withCancel(Context.background());
@@ -80,8 +83,10 @@ public final class ApiServer implements Service {
                 // The supervisor owns the shutdown order; Helidon's own hook would race it.
                 .shutdownHook(false)
                 // How long Helidon's stop() waits for in-flight requests before interrupting them.
-                // Our own budget ends them earlier through lifetime(); this is the backstop.
-                .shutdownGracePeriod(config.maxDrain)
+                // Our own budget ends them first, through lifetime(); the margin lets handlers
+                // write their 503 after that instead of racing Helidon's interrupt (an
+                // interrupted handler leaves its client a closed connection, not an answer).
+                .shutdownGracePeriod(config.maxDrain.plus(ANSWER_AFTER_CANCEL))
                 .maxPayloadSize(config.maxPayloadSize)
                 .directHandlers(ErrorResponses.directHandlers(config.maxPayloadSize))
                 .routing(this::routing)

@@ -93,7 +93,7 @@ public final class Main {
 
             Health health = new Health(settings.healthTimeout());
             AdminServer admin = new AdminServer(settings.adminHost(), settings.adminPort(), metrics.registry(), health);
-            WorkerService worker = WorkerService.builder()
+            WorkerService.Builder workers = WorkerService.builder()
                     .workers(settings.workers())
                     .queueCapacity(settings.queueCapacity())
                     .storeCapacity(settings.storeCapacity())
@@ -104,8 +104,11 @@ public final class Main {
                     .registry(metrics.registry())
                     .handler(new ChecksumHandler())
                     .handler(new FetchHandler(java.util.Set.copyOf(settings.fetchAllowedHosts()),
-                            settings.fetchMaxUrls(), settings.fetchConcurrency()))
-                    .build();
+                            settings.fetchMaxUrls(), settings.fetchConcurrency()));
+            if (settings.faults().jobHandlers()) {
+                FaultJobHandlers.all().forEach(workers::handler);
+            }
+            WorkerService worker = workers.build();
             // A full queue turns jobs away: take this instance out of rotation until it drains.
             health.add(Probe.READY, "worker-queue",
                     HealthCheck.notSaturated("worker queue", worker::queueDepth, settings.queueCapacity()));
@@ -144,9 +147,9 @@ public final class Main {
         }
     }
 
-    /** Wraps a service so that it fails at start-up when {@code fault.fail-start} names it. */
+    /** The service itself, or wrapped so that it fails when a {@code fault.*} key names it. */
     private static Service faulty(Service service, Settings settings) {
-        return service.name().equals(settings.failStart()) ? new FailingStart(service) : service;
+        return FaultyService.wrap(service, settings.faults());
     }
 
     private static String display(String host) {

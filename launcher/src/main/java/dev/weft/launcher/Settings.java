@@ -48,7 +48,7 @@ record Settings(
         String logLevel,
         String application,
         String instance,
-        String failStart,
+        Faults faults,
         long maxPayloadSize,
         int maxConcurrentRequests,
         double rateLimitRps,
@@ -80,6 +80,9 @@ record Settings(
             new Setting("metrics.application", "the application tag on every metric"),
             new Setting("metrics.instance", "the instance tag on every metric; empty means $HOSTNAME, else 'local'"),
             new Setting("fault.fail-start", "test-only: name of a service (admin, worker, http) made to fail at start-up"),
+            new Setting("fault.fail-running", "test-only: name of a service (admin, worker, http) made to fail while running"),
+            new Setting("fault.fail-after", "test-only: how long after its start fault.fail-running fails"),
+            new Setting("fault.job-handlers", "test-only: true adds job types fault-throw, fault-hang and fault-allocate"),
             new Setting("http.max-payload-size", "largest request body in bytes; larger ones get 413"),
             new Setting("http.max-concurrent-requests", "most requests the public API handles at once; more get 503 + Retry-After"),
             new Setting("http.rate-limit.rps", "global request rate limit per second (decimals allowed); 0 turns it off; over it: 429 + Retry-After"),
@@ -153,10 +156,8 @@ record Settings(
         if (!LOG_LEVELS.contains(logLevel)) {
             throw new ConfigException("log.level", "expected one of ERROR, WARN, INFO, DEBUG, TRACE, got '" + logLevel + "'");
         }
-        String failStart = string(c, "fault.fail-start");
-        if (!failStart.isEmpty() && !Set.of("admin", "worker", "http").contains(failStart)) {
-            throw new ConfigException("fault.fail-start", "expected admin, worker or http, got '" + failStart + "'");
-        }
+        Faults faults = new Faults(serviceName(c, "fault.fail-start"), serviceName(c, "fault.fail-running"),
+                duration(c, "fault.fail-after", false), bool(c, "fault.job-handlers"));
         Duration shutdownTimeout = duration(c, "shutdown.timeout", false);
         Duration drainDelay = duration(c, "shutdown.drain-delay", true);
         if (drainDelay.compareTo(shutdownTimeout) >= 0) {
@@ -218,7 +219,7 @@ record Settings(
                 logLevel,
                 string(c, "metrics.application"),
                 instance,
-                failStart,
+                faults,
                 maxPayload,
                 integer(c, "http.max-concurrent-requests", 1, 1_000_000),
                 rps,
@@ -238,6 +239,34 @@ record Settings(
             throw new ConfigException(key, "expected a finite number >= 0, got '" + raw + "'");
         }
         return rate;
+    }
+
+    /**
+     * Test-only fault injection, off by default: a service that fails at start-up or while
+     * running, and job handlers that misbehave. Drills and end-to-end tests turn them on.
+     *
+     * @param failStart   the service to fail at start-up, or empty
+     * @param failRunning the service to fail while running, or empty
+     * @param failAfter   how long after its start {@code failRunning} fails
+     * @param jobHandlers whether the misbehaving job types are registered
+     */
+    record Faults(String failStart, String failRunning, Duration failAfter, boolean jobHandlers) { }
+
+    private static String serviceName(Config c, String key) throws ConfigException {
+        String name = string(c, key);
+        if (!name.isEmpty() && !Set.of("admin", "worker", "http").contains(name)) {
+            throw new ConfigException(key, "expected admin, worker or http, got '" + name + "'");
+        }
+        return name;
+    }
+
+    private static boolean bool(Config c, String key) throws ConfigException {
+        String raw = string(c, key).toLowerCase(Locale.ROOT);
+        return switch (raw) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ConfigException(key, "expected true or false, got '" + raw + "'");
+        };
     }
 
     private static String string(Config c, String key) throws ConfigException {

@@ -106,7 +106,7 @@ class LauncherIT {
     }
 
     /** Each marker appears in some line, after the line of the marker before it. */
-    private static void assertInOrder(List<String> lines, String... markers) {
+    static void assertInOrder(List<String> lines, String... markers) {
         int at = 0;
         for (String marker : markers) {
             int found = -1;

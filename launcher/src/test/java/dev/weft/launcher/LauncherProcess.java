@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
 public final class LauncherProcess implements AutoCloseable {
 
     private static final Pattern LISTENING = Pattern.compile("listening: (api|admin)\\s+http://[^:]+:(\\d+)/");
-    public static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    public static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Process process;
     private final List<String> stdout = new CopyOnWriteArrayList<>();

@@ -36,10 +36,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * Outcome#SERVICE_FAILED}; else, if the budget ran out before every stop completed, or a stop
  * reported abandoned work, {@link Outcome#BUDGET_EXCEEDED}; else {@link Outcome#STOPPED}.
  *
- * <p>Bounds: a stop still running when the budget is done is interrupted and given {@link
- * #GRACE} more; the next stops are still called, with the done budget, so they can abandon their
- * work at once; watchers still alive after that are interrupted and given {@link #GRACE}. So
- * {@code run} returns within about {@code shutdownTimeout + (services + 4) * GRACE} after
+ * <p>Bounds: a stop still running when the budget is done is given {@link #GRACE} to react to
+ * the done budget (to cancel its work and answer what is in flight, say, with a 503), then
+ * interrupted and given {@link #GRACE} more; the next stops are still called, with the done
+ * budget, so they can abandon their work at once; watchers still alive after that are
+ * interrupted and given {@link #GRACE}. So {@code run} returns within about
+ * {@code shutdownTimeout + (2 * services + 4) * GRACE} after
  * shutdown begins, even when a service ignores its budget. When every service honours its budget
  * and interruption, no thread started by the supervisor is alive when {@code run} returns; a
  * thread that ignores both is abandoned (and logged), which is what the outcome {@link
@@ -50,7 +52,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class Supervisor {
 
-    /** How long a stop or watcher gets after being interrupted, once the budget is done. */
+    /** How long a stop gets to react to the done budget, and a stop or watcher after being interrupted. */
     public static final Duration GRACE = Duration.ofSeconds(1);
 
     private static final System.Logger LOG = System.getLogger("dev.weft.patterns.Supervisor");
@@ -268,7 +270,10 @@ public final class Supervisor {
             }
         });
         stoppers.add(stopper);
-        boolean finished = Uninterruptibly.await(done, budgetEnd - System.nanoTime());
+        // The budget's end cancels the service's work through the budget context; it gets GRACE
+        // to wind down (answer, record, close) before an interrupt cuts it short.
+        boolean finished = Uninterruptibly.await(done, budgetEnd - System.nanoTime())
+                || Uninterruptibly.await(done, Contexts.saturatedNanos(GRACE));
         if (!finished) {
             // Overran: whatever it ends with now (likely an InterruptedException) is abandonment
             // caused by us, not a failure of the service.
