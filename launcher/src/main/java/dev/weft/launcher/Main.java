@@ -9,12 +9,15 @@ import dev.weft.metrics.Probe;
 import dev.weft.patterns.Service;
 import dev.weft.patterns.Signals;
 import dev.weft.patterns.Supervisor;
+import dev.weft.patterns.WeftThreads;
 import dev.weft.worker.ChecksumHandler;
 import dev.weft.worker.FetchHandler;
 import dev.weft.worker.WorkerService;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -29,6 +32,8 @@ import java.util.Map;
 public final class Main {
 
     static final int EXIT_USAGE = 2;
+    /** How long Weft's threads may take to end after the supervisor returns. */
+    private static final Duration LEFTOVER_GRACE = Duration.ofSeconds(2);
     static final int EXIT_ABANDONED = 3;
 
     private Main() {
@@ -142,8 +147,29 @@ public final class Main {
                     })
                     .build();
             Supervisor.Outcome outcome = supervisor.run(signals.context());
+            reportLeftoverThreads(log);
             log.log(System.Logger.Level.INFO, "exit " + outcome.exitCode() + " (" + outcome + ")");
             return outcome.exitCode();
+        }
+    }
+
+    /**
+     * Logs how many threads Weft started are still alive once the supervisor has returned: the
+     * contract is none. A short, bounded wait lets threads that are in their last instructions
+     * end first. End-to-end tests read this line.
+     */
+    private static void reportLeftoverThreads(System.Logger log) throws InterruptedException {
+        long deadline = System.nanoTime() + LEFTOVER_GRACE.toNanos();
+        List<Thread> alive = WeftThreads.liveThreads();
+        while (!alive.isEmpty() && System.nanoTime() < deadline) {
+            alive.getFirst().join(Duration.ofMillis(50));
+            alive = WeftThreads.liveThreads();
+        }
+        if (alive.isEmpty()) {
+            log.log(System.Logger.Level.INFO, "weft threads alive after shutdown: 0");
+        } else {
+            log.log(System.Logger.Level.WARNING, "weft threads alive after shutdown: " + alive.size() + " "
+                    + alive.stream().map(Thread::getName).toList());
         }
     }
 

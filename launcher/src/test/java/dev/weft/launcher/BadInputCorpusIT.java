@@ -45,6 +45,7 @@ class BadInputCorpusIT {
     static void stop() throws Exception {
         weft.sigterm();
         assertEquals(0, weft.awaitExit(Duration.ofSeconds(40)), weft.output());
+        weft.assertNoWeftThreadsLeft();
         weft.close();
     }
 

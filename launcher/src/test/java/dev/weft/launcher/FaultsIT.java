@@ -27,6 +27,7 @@ class FaultsIT {
             weft.awaitReady(Duration.ofSeconds(60));
             assertEquals(200, weft.status("/api/v1/hello", weft.apiPort()));
             int code = weft.awaitExit(Duration.ofSeconds(60));
+            weft.assertNoWeftThreadsLeft();
             assertEquals(1, code, weft.output());
             LauncherIT.assertInOrder(weft.stdout(), "listening: api", "fault.fail-running: worker",
                     "shutdown begins", "readiness off", "stop http", "stop worker", "stop admin", "exit 1");
@@ -60,6 +61,7 @@ class FaultsIT {
             assertEquals(200, weft.status("/health/live", weft.adminPort()));
             weft.sigterm();
             assertEquals(0, weft.awaitExit(Duration.ofSeconds(40)), weft.output());
+            weft.assertNoWeftThreadsLeft();
         }
     }
 

@@ -37,9 +37,10 @@ class LauncherIT {
             assertEquals(200, weft.status("/health/live", weft.adminPort()), "liveness stays up during shutdown");
 
             int code = weft.awaitExit(Duration.ofSeconds(40));
+            weft.assertNoWeftThreadsLeft();
             assertEquals(0, code, weft.output());
             assertInOrder(weft.stdout(), "shutdown begins", "readiness off", "drain delay", "stop http",
-                    "worker stopped: accepted=1 succeeded=1 failed=0 cancelled=0 abandoned=0", "stop worker", "stop admin", "shutdown complete", "exit 0");
+                    "worker stopped: accepted=1 succeeded=1 failed=0 cancelled=0 abandoned=0", "stop worker", "stop admin", "shutdown complete", "weft threads alive after shutdown: 0", "exit 0");
         }
     }
 
@@ -47,6 +48,7 @@ class LauncherIT {
     void serviceFailingAtStartStopsTheOthersAndExitsOne() throws Exception {
         try (LauncherProcess weft = LauncherProcess.start("--fault.fail-start=http")) {
             int code = weft.awaitExit(START);
+            weft.assertNoWeftThreadsLeft();
             assertEquals(1, code, weft.output());
             List<String> out = weft.stdout();
             assertInOrder(out, "fault.fail-start: http", "stop worker", "stop admin", "exit 1");

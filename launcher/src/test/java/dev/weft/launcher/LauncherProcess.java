@@ -154,6 +154,16 @@ public final class LauncherProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /**
+     * Asserts, once the process has exited, that it reported no thread started by Weft still
+     * alive after its supervisor returned (the leak check of a separate process).
+     */
+    public void assertNoWeftThreadsLeft() {
+        if (stdout.stream().noneMatch(l -> l.contains("weft threads alive after shutdown: 0"))) {
+            throw new AssertionError("Weft threads outlived the supervisor (or the line is missing):\n" + output());
+        }
+    }
+
     public List<String> stdout() {
         return List.copyOf(stdout);
     }

@@ -84,6 +84,7 @@ class MisbehavingUpstreamsIT {
         try {
             weft.sigterm();
             assertEquals(0, weft.awaitExit(Duration.ofSeconds(40)), weft.output());
+            weft.assertNoWeftThreadsLeft();
         } finally {
             weft.close();
             for (Socket s : held) {

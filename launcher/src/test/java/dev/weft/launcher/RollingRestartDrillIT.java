@@ -33,7 +33,12 @@ class RollingRestartDrillIT {
                     new LoadGenerator.Kind("hello", 6, i -> HttpRequest.newBuilder(
                             uri(weft, "/api/v1/hello?name=client" + i)).build()),
                     new LoadGenerator.Kind("aggregate", 3, i -> HttpRequest.newBuilder(
-                            uri(weft, "/api/v1/aggregate" + (i % 2 == 0 ? "" : "?mode=partial"))).build())));
+                            uri(weft, "/api/v1/aggregate" + (i % 2 == 0 ? "" : "?mode=partial"))).build()),
+                    new LoadGenerator.Kind("job", 1, i -> HttpRequest.newBuilder(uri(weft, "/api/v1/jobs"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"type\":\"checksum\",\"payload\":{\"text\":\"drill " + i + "\",\"chunkSize\":4}}"))
+                            .build())));
             long signalled;
             try (load) {
                 load.start(CLIENTS);
@@ -57,6 +62,13 @@ class RollingRestartDrillIT {
                     outcomes.size(), byResult);
             assertTrue(outcomes.size() >= 1500, "load was real: " + outcomes.size());
             assertEquals(List.of(), bad, "every request got a complete 2xx; outcomes: " + byResult + "\n" + weft.output());
+
+            // Every job accepted with 202 reached a terminal state that the server reported before
+            // exit: its final count line, which must account for exactly the jobs we saw accepted.
+            int accepted = load.acceptedJobIds().size();
+            assertTrue(accepted > 0, "jobs were part of the load");
+            LauncherIT.assertInOrder(weft.stdout(), "worker stopped: accepted=" + accepted + " succeeded=" + accepted
+                    + " failed=0 cancelled=0 abandoned=0", "weft threads alive after shutdown: 0", "exit 0");
         }
     }
 

@@ -73,6 +73,7 @@ class SlowShutdownIT {
                 assertEquals(503, problem.get("status").asInt(), r.body());
             }
             int code = weft.awaitExit(Duration.ofSeconds(60));
+            weft.assertNoWeftThreadsLeft();
             long tookMillis = (System.nanoTime() - signalled) / 1_000_000;
             assertEquals(3, code, weft.output());
             System.out.printf("slow shutdown: exit %d %d ms after SIGTERM (budget %d ms)%n", code, tookMillis, BUDGET.toMillis());

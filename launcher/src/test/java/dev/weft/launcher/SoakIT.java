@@ -73,6 +73,7 @@ class SoakIT {
                     "heap after GC grew from " + first.heapAfterGcBytes() + " to " + last.heapAfterGcBytes());
             weft.sigterm();
             assertEquals(0, weft.awaitExit(Duration.ofSeconds(40)), weft.output());
+            weft.assertNoWeftThreadsLeft();
         }
     }
 
