@@ -1,11 +1,12 @@
 package dev.weft.patterns;
 
-import java.util.HashSet;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -38,22 +39,29 @@ public final class ErrGroup {
 
     private final CancelContext context;
 
+    /*
+     * The hot path (go, tryGo and a task's end, with no limit) takes no lock: on a few carrier
+     * threads, a lock shared by the submitting thread and the finishing tasks is contended on
+     * every task. The lock only orders the waits of go() (at the limit) and await().
+     */
+
+    /** Tasks admitted and not yet finished; never above a non-negative {@link #limit}. */
+    private final AtomicInteger active = new AtomicInteger();
+
+    /** Most tasks that may be active at once; negative means no limit. Changed only while none is active. */
+    private volatile int limit = -1;
+
+    /** Guards the waits below; a task's end signals under it, after its decrement of {@link #active}. */
     private final ReentrantLock lock = new ReentrantLock();
 
     /** Signalled when {@link #active} drops: frees a slot for {@link #go} and may end {@link #await}. */
     private final Condition taskEnded = lock.newCondition();
 
-    /** Tasks admitted and not yet finished. Guarded by {@link #lock}; never above a non-negative {@link #limit}. */
-    private int active;
+    /** Threads currently running a task, to interrupt on the first failure. */
+    private final Set<Thread> running = ConcurrentHashMap.newKeySet();
 
-    /** Most tasks that may be active at once; negative means no limit. Guarded by {@link #lock}. */
-    private int limit = -1;
-
-    /** Threads currently running a task, to interrupt on the first failure. Guarded by {@link #lock}. */
-    private final Set<Thread> running = new HashSet<>();
-
-    /** The first failure; set once, never replaced. Guarded by {@link #lock}. */
-    private Throwable firstFailure;
+    /** The first failure; set once, never replaced. */
+    private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
 
     /** A group without a parent context: its {@link #context()} derives from {@link Context#background()}. */
     public ErrGroup() {
@@ -100,48 +108,58 @@ public final class ErrGroup {
      */
     public void go(Task task) {
         Objects.requireNonNull(task, "task");
-        lock.lock();
-        try {
-            while (limit >= 0 && active >= limit) {
-                taskEnded.await();
+        if (!tryAdmit()) {
+            lock.lock();
+            try {
+                while (!tryAdmit()) {
+                    taskEnded.await();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                CancellationException cancelled =
+                        new CancellationException("interrupted while waiting for an ErrGroup slot");
+                cancelled.initCause(e);
+                throw cancelled;
+            } finally {
+                lock.unlock();
             }
-            active++;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            CancellationException cancelled =
-                    new CancellationException("interrupted while waiting for an ErrGroup slot");
-            cancelled.initCause(e);
-            throw cancelled;
-        } finally {
-            lock.unlock();
         }
         launch(task);
     }
 
     /**
      * Runs {@code task} on a new Weft virtual thread only if the limit allows it now. Never
-     * blocks (beyond a short internal lock).
+     * blocks.
      *
      * @param task the task
      * @return true if the task was started; false if the limit is reached
      */
     public boolean tryGo(Task task) {
         Objects.requireNonNull(task, "task");
-        lock.lock();
-        try {
-            if (limit >= 0 && active >= limit) {
-                return false;
-            }
-            active++;
-        } finally {
-            lock.unlock();
+        if (!tryAdmit()) {
+            return false;
         }
         launch(task);
         return true;
     }
 
+    /** Takes a slot if the limit allows it. */
+    private boolean tryAdmit() {
+        while (true) {
+            int n = limit;
+            int a = active.get();
+            if (n >= 0 && a >= n) {
+                return false;
+            }
+            if (active.compareAndSet(a, a + 1)) {
+                return true;
+            }
+        }
+    }
+
     /**
-     * Limits how many tasks may be active at once. Never blocks.
+     * Limits how many tasks may be active at once. Never blocks. Like Go's, it must not be called
+     * concurrently with {@link #go} or {@link #tryGo}.
      *
      * @param n the limit; negative means none; zero means {@link #go} blocks until interrupted and
      *     {@link #tryGo} always fails
@@ -150,9 +168,9 @@ public final class ErrGroup {
     public void setLimit(int n) {
         lock.lock();
         try {
-            if (active != 0) {
-                throw new IllegalStateException(
-                        "setLimit while " + active + " task(s) are active; call it before go");
+            int a = active.get();
+            if (a != 0) {
+                throw new IllegalStateException("setLimit while " + a + " task(s) are active; call it before go");
             }
             limit = n;
             // Waiters in go() re-check the new limit.
@@ -171,16 +189,15 @@ public final class ErrGroup {
      * @throws ExecutionException if any task failed; its cause is the first failure
      */
     public void await() throws InterruptedException, ExecutionException {
-        Throwable failure;
         lock.lockInterruptibly();
         try {
-            while (active > 0) {
+            while (active.get() > 0) {
                 taskEnded.await();
             }
-            failure = firstFailure;
         } finally {
             lock.unlock();
         }
+        Throwable failure = firstFailure.get();
         context.cancel(failure);
         if (failure != null) {
             throw new ExecutionException(failure);
@@ -191,58 +208,54 @@ public final class ErrGroup {
         try {
             WeftThreads.start("errgroup", () -> run(task));
         } catch (Throwable t) {
-            finished(Thread.currentThread(), false);
+            finished();
             throw t;
         }
     }
 
     private void run(Task task) {
         Thread self = Thread.currentThread();
-        lock.lock();
-        try {
-            running.add(self);
-            if (firstFailure != null) {
-                // Started after the group failed: cancellation must reach its blocking calls too.
-                self.interrupt();
-            }
-        } finally {
-            lock.unlock();
+        running.add(self);
+        // Read after the add: either fail() sees this thread in running, or this read sees its
+        // failure (both are volatile accesses, so one of them comes first).
+        if (firstFailure.get() != null) {
+            // Started after the group failed: cancellation must reach its blocking calls too.
+            self.interrupt();
         }
         try {
             task.run();
         } catch (Throwable failure) {
             fail(self, failure);
         } finally {
-            finished(self, true);
+            running.remove(self);
+            finished();
         }
     }
 
     private void fail(Thread self, Throwable failure) {
-        List<Thread> toInterrupt;
-        lock.lock();
-        try {
-            if (firstFailure != null) {
-                return;
-            }
-            firstFailure = failure;
-            toInterrupt = running.stream().filter(t -> t != self).toList();
-        } finally {
-            lock.unlock();
+        if (!firstFailure.compareAndSet(null, failure)) {
+            return;
         }
         context.cancel(failure);
-        toInterrupt.forEach(Thread::interrupt);
+        for (Thread t : running) {
+            if (t != self) {
+                t.interrupt();
+            }
+        }
     }
 
-    private void finished(Thread self, boolean wasRunning) {
-        lock.lock();
-        try {
-            if (wasRunning) {
-                running.remove(self);
+    private void finished() {
+        int left = active.decrementAndGet();
+        // Someone may wait for this: await() when none is left, go() when a limit is set. The
+        // signal is taken under the lock, after the decrement, so a waiter that saw the old
+        // count under the lock is already waiting when it comes.
+        if (left == 0 || limit >= 0) {
+            lock.lock();
+            try {
+                taskEnded.signalAll();
+            } finally {
+                lock.unlock();
             }
-            active--;
-            taskEnded.signalAll();
-        } finally {
-            lock.unlock();
         }
     }
 
