@@ -81,16 +81,28 @@ public final class ChecksumHandler implements JobHandler {
         return out;
     }
 
-    /** The chunk digests, in chunk order, and the root over them. */
-    record Digest(List<byte[]> chunks, byte[] root) { }
+    /**
+     * The chunk digests, in chunk order, and the root over them.
+     *
+     * @param chunks the SHA-256 of each chunk, in chunk order
+     * @param root the SHA-256 over the concatenated chunk digests
+     */
+    public record Digest(List<byte[]> chunks, byte[] root) { }
 
     /**
      * Computes the chunk digests concurrently on {@code parallelism} pipeline stages and the root
-     * as documented on the class.
+     * as documented on the class. Public so that the benchmarks can choose the fan-out; the job
+     * itself goes through {@link #run}.
      *
+     * @param ctx stops the stages when done
+     * @param data the input
+     * @param chunkSize bytes per chunk, at least 1
+     * @param parallelism the number of hashing stages (fan-out), at least 1
+     * @return the chunk digests and the root
+     * @throws InterruptedException if interrupted while waiting for the stages
      * @throws dev.weft.patterns.ContextDoneException if {@code ctx} is done before every chunk is hashed
      */
-    static Digest checksum(Context ctx, byte[] data, int chunkSize, int parallelism) throws InterruptedException {
+    public static Digest checksum(Context ctx, byte[] data, int chunkSize, int parallelism) throws InterruptedException {
         int n = chunkCount(data.length, chunkSize);
         byte[][] digests = new byte[n][];
         // A child context, cancelled on the way out whatever happens: that is what stops every
