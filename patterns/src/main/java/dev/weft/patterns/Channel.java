@@ -40,7 +40,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * rejected: "closed" is never confused with a value.
  *
  * <p><b>Blocking and cancellation.</b> Blocking methods park the calling thread (virtual threads
- * unmount; nothing spins). They are interruptible: a thread interrupted before or while blocked
+ * unmount). On an unbuffered channel, with more than one processor, a blocked operation first
+ * checks for its partner a bounded number of times (a few microseconds at most), since a
+ * rendezvous usually completes sooner than a park and unpark; nothing spins beyond that, and
+ * waits on a buffered channel park at once. They are interruptible: a thread interrupted before or while blocked
  * throws {@link InterruptedException}, and the operation did not happen. The {@link Context}
  * variants also give up, throwing the context's {@link Context#err()}, once it is done; if it is
  * done on entry they fail at once even when the operation could complete (deterministic, unlike a
@@ -309,9 +312,10 @@ public final class Channel<T> implements Iterable<T> {
     /** Waits for a single-node waiter; on cancellation dequeues it and throws. */
     private Node awaitOne(Waiter waiter, Node node, Context ctx) throws InterruptedException {
         Node ctxNode = ctx == null ? null : new Node(waiter, null, 1, false, null);
+        boolean rendezvous = buffer.length == 0;
         Node outcome = ctx == null
-                ? waiter.await(List.of(), List.of())
-                : waiter.await(List.of(ctx), List.of(ctxNode));
+                ? waiter.await(List.of(), List.of(), rendezvous)
+                : waiter.await(List.of(ctx), List.of(ctxNode), rendezvous);
         if (outcome == node) {
             return node;
         }

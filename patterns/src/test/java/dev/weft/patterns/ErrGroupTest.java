@@ -52,7 +52,15 @@ class ErrGroupTest {
         group.go(() -> { throw first; });
         // The second failure is only thrown once the first is observably recorded.
         group.go(() -> {
-            group.context().await();
+            // The first failure also interrupts this task (or it starts already interrupted):
+            // wait on, until the failure has cancelled the context.
+            while (!group.context().isDone()) {
+                try {
+                    group.context().await();
+                } catch (InterruptedException interruptedByTheFailure) {
+                    // expected; keep waiting for the context
+                }
+            }
             firstRecorded.countDown();
             throw new IllegalStateException("second");
         });
