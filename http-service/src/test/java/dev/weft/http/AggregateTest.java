@@ -92,7 +92,7 @@ class AggregateTest {
 
     @Test
     void aFailureCancelsTheSiblingsAnd502s() throws Exception {
-        int port = start(Duration.ofSeconds(20), "hang=/hang", "bad=/fail");
+        int port = start(Duration.ofSeconds(20), "hang=/hang", "bad=/fail-after-hang");
         long t0 = System.nanoTime();
         given().port(port).when().get("/api/v1/aggregate")
                 .then().statusCode(502).contentType(Problem.MEDIA_TYPE)

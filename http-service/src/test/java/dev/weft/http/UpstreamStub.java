@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Real upstream servers for the aggregate tests (JDK HttpServer on port 0, its own virtual
- * threads, not Weft's): {@code /ok}, {@code /slow} (answers after 200 ms), {@code /fail} (500),
+ * threads, not Weft's): {@code /ok}, {@code /slow} (answers after 200 ms), {@code /fail} (500), {@code /fail-after-hang} (500 once
+ * {@code /hang} has begun),
  * {@code /hang} (starts a response and never ends it; counts {@link #hangClosed} down when the
  * client goes away), {@code /gate} (counts its hits, answers when {@link #release} opens).
  */
@@ -36,6 +37,16 @@ final class UpstreamStub implements AutoCloseable {
         server.setExecutor(executor);
         server.createContext("/ok", ex -> answer(ex, 200));
         server.createContext("/fail", ex -> answer(ex, 500));
+        // Fails only once /hang has begun, so that the failure has a running sibling to cancel
+        // (otherwise the fan-out may be cancelled before the hanging call is ever sent).
+        server.createContext("/fail-after-hang", ex -> {
+            try {
+                hangStarted.await(HANDLER_BOUND.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            answer(ex, 500);
+        });
         server.createContext("/slow", ex -> {
             try {
                 new CountDownLatch(1).await(200, TimeUnit.MILLISECONDS);
