@@ -55,6 +55,19 @@ public final class Supervisor {
     /** How long a stop gets to react to the done budget, and a stop or watcher after being interrupted. */
     public static final Duration GRACE = Duration.ofSeconds(1);
 
+    /**
+     * The most {@link #run} can outlast its shutdown budget with {@code services} services:
+     * {@code (2 * services + 4) * GRACE}, reached only when services ignore both the budget and
+     * interruption. A platform's kill timeout (Kubernetes' {@code terminationGracePeriodSeconds})
+     * should allow the budget plus this.
+     *
+     * @param services how many services the supervisor runs
+     * @return the worst-case overrun
+     */
+    public static Duration maxOverrun(int services) {
+        return GRACE.multipliedBy(2L * services + 4);
+    }
+
     private static final System.Logger LOG = System.getLogger("dev.weft.patterns.Supervisor");
 
     private final List<Service> services;

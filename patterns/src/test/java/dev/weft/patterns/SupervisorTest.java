@@ -38,6 +38,8 @@ class SupervisorTest {
         volatile Exception terminationFailure;
         volatile boolean stopResult = true;
         volatile boolean ignoreBudget;
+        /** When set, stop() ignores the budget and interrupts alike until the test releases it. */
+        volatile CountDownLatch deaf;
         volatile long stopCalledAtNanos;
 
         Fake(String name) {
@@ -70,6 +72,14 @@ class SupervisorTest {
             try {
                 if (ignoreBudget) {
                     new CountDownLatch(1).await(); // only the supervisor's interrupt ends this
+                }
+                CountDownLatch release = deaf;
+                while (release != null && release.getCount() > 0) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException ignoredOnPurpose) {
+                        // a service that ignores interruption too
+                    }
                 }
                 return stopResult;
             } finally {
@@ -200,6 +210,31 @@ class SupervisorTest {
         assertEquals(List.of("stop stubborn", "stop first"),
                 events.subList(events.indexOf("stop stubborn"), events.size()),
                 "the services after the overrun are still stopped");
+    }
+
+    @Test
+    void runReturnsWithinTheBudgetPlusMaxOverrunEvenWhenAStopIgnoresEverything() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        Fake first = new Fake("first");
+        Fake deaf = new Fake("deaf");
+        CountDownLatch release = new CountDownLatch(1);
+        deaf.deaf = release;
+        Duration budget = Duration.ofMillis(200);
+        Supervisor supervisor = builder(started, first, deaf).shutdownTimeout(budget).build();
+        CancelContext root = Context.withCancel(Context.background());
+        Future<Supervisor.Outcome> outcome = runAsync(supervisor, root);
+        assertTrue(started.await(BOUND_SECONDS, SECONDS));
+        try {
+            long begin = System.nanoTime();
+            root.cancel();
+            // The documented hard bound, plus scheduling slack: a liveness bound, not a speed claim.
+            Duration bound = budget.plus(Supervisor.maxOverrun(2)).plusSeconds(2);
+            assertEquals(Supervisor.Outcome.BUDGET_EXCEEDED, outcome.get(bound.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+            assertTrue(System.nanoTime() - begin < bound.toNanos());
+            assertTrue(events.contains("stop first"), "the service after the deaf one is still stopped");
+        } finally {
+            release.countDown(); // let the abandoned stop thread end, for the leak check
+        }
     }
 
     @Test

@@ -38,8 +38,11 @@ class KubernetesManifestsIT {
 
     /** JVM options the java launcher reads; not configuration keys of the app. */
     private static final Set<String> JVM_ENV = Set.of("JDK_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS");
-    /** At least this long between the end of the app's shutdown budget and the kubelet's SIGKILL. */
-    private static final Duration MIN_MARGIN = Duration.ofSeconds(5);
+    /**
+     * At least this long between the end of the app's shutdown budget and the kubelet's SIGKILL:
+     * the supervisor's worst-case overrun with Weft's three services, plus 5 s for the JVM to exit.
+     */
+    private static final Duration MIN_MARGIN = dev.weft.patterns.Supervisor.maxOverrun(3).plusSeconds(5);
 
     @Test
     void everyDeployFileParses() throws Exception {
