@@ -23,11 +23,12 @@ final class Help {
         out.println("--config=FILE, the defaults in application.yaml.");
         out.println();
         Config defaults = Settings.defaults();
-        out.printf("  %-24s %-24s %-10s %s%n", "key", "environment variable", "default", "meaning");
+        int keyWidth = Settings.KEYS.stream().mapToInt(s -> s.key().length()).max().orElse(0);
+        String row = "  %-" + keyWidth + "s  %-" + keyWidth + "s  %-10s %s%n";
+        out.printf(row, "key", "environment variable", "default", "meaning");
         for (Setting s : Settings.KEYS) {
             String def = defaults.get(s.key()).asString().orElse("");
-            out.printf("  %-24s %-24s %-10s %s%n", s.key(), s.environmentVariable(),
-                    def.isEmpty() ? "\"\"" : def, s.description());
+            out.printf(row, s.key(), s.environmentVariable(), def.isEmpty() ? "\"\"" : def, s.description());
         }
     }
 }

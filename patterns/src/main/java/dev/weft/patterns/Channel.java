@@ -188,12 +188,7 @@ public final class Channel<T> implements Iterable<T> {
 
     private void send0(Context ctx, T value) throws InterruptedException {
         Objects.requireNonNull(value, "value");
-        if (ctx != null) {
-            ctx.throwIfDone();
-        }
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
+        checkEntry(ctx);
         Waiter waiter;
         Node node;
         lock.lock();
@@ -285,12 +280,7 @@ public final class Channel<T> implements Iterable<T> {
     }
 
     private Object receive0(Context ctx) throws InterruptedException {
-        if (ctx != null) {
-            ctx.throwIfDone();
-        }
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
+        checkEntry(ctx);
         Waiter waiter;
         Node node;
         lock.lock();
@@ -307,6 +297,19 @@ public final class Channel<T> implements Iterable<T> {
         }
         Node outcome = awaitOne(waiter, node, ctx);
         return outcome.closed ? CLOSED : outcome.item;
+    }
+
+    /**
+     * A blocking operation fails at once, before touching the channel, when its context is
+     * already done or its thread already interrupted.
+     */
+    private static void checkEntry(Context ctx) throws InterruptedException {
+        if (ctx != null) {
+            ctx.throwIfDone();
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
     }
 
     /** Waits for a single-node waiter; on cancellation dequeues it and throws. */

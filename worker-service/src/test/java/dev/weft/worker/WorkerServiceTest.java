@@ -194,11 +194,8 @@ class WorkerServiceTest {
     void storeEvictsTheEarliestFinishedRecordAndRefusesWhenFullOfUnfinishedOnes() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         WorkerService w = WorkerService.builder().workers(1).queueCapacity(10).storeCapacity(3)
-                .handler(new TestHandler("quick", (ctx, p) -> null))
-                .handler(new TestHandler("gate", (ctx, p) -> {
-                    release.await();
-                    return null;
-                })).build();
+                .handler(quick())
+                .handler(gate(release)).build();
         w.start();
         try {
             UUID a = accept(w, "quick");
@@ -429,10 +426,7 @@ class WorkerServiceTest {
     void queuedJobsDrainWithinABudgetThatSuffices() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         WorkerService w = WorkerService.builder().workers(1).queueCapacity(10)
-                .handler(new TestHandler("gate", (ctx, p) -> {
-                    release.await();
-                    return null;
-                })).build();
+                .handler(gate(release)).build();
         w.start();
         for (int i = 0; i < 5; i++) {
             accept(w, "gate");
@@ -474,11 +468,8 @@ class WorkerServiceTest {
         MutableClock clock = new MutableClock(Instant.parse("2025-01-01T00:00:00Z"));
         CountDownLatch release = new CountDownLatch(1);
         WorkerService w = WorkerService.builder().workers(1).clock(clock).retention(Duration.ofMinutes(10))
-                .handler(new TestHandler("quick", (ctx, p) -> null))
-                .handler(new TestHandler("gate", (ctx, p) -> {
-                    release.await();
-                    return null;
-                })).build();
+                .handler(quick())
+                .handler(gate(release)).build();
         w.start();
         try {
             UUID done = accept(w, "quick");
@@ -502,7 +493,7 @@ class WorkerServiceTest {
         MutableClock clock = new MutableClock(Instant.parse("2025-01-01T00:00:00Z"));
         WorkerService w = WorkerService.builder().workers(1).clock(clock).retention(Duration.ofMinutes(1))
                 .housekeepingInterval(Duration.ofMillis(20))
-                .handler(new TestHandler("quick", (ctx, p) -> null)).build();
+                .handler(quick()).build();
         w.start();
         try {
             UUID done = accept(w, "quick");
@@ -565,5 +556,18 @@ class WorkerServiceTest {
         public Instant instant() {
             return now;
         }
+    }
+
+    /** A handler that succeeds at once. */
+    private static TestHandler quick() {
+        return new TestHandler("quick", (ctx, p) -> null);
+    }
+
+    /** A handler that runs until {@code release} opens (interruptible). */
+    private static TestHandler gate(CountDownLatch release) {
+        return new TestHandler("gate", (ctx, p) -> {
+            release.await();
+            return null;
+        });
     }
 }
