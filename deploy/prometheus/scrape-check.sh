@@ -4,14 +4,14 @@
 # then asks Prometheus's HTTP API whether it scraped them. Run by .ci/run after ./mvnw verify.
 #
 # Needs: the prometheus binary (Debian package 'prometheus'), curl, a JDK 25 (as ./run does).
-# Ports (loopback only): WEFT_API_PORT (8080), WEFT_ADMIN_PORT (8081), PROM_PORT (9090).
+# Ports (loopback only): CHECK_API_PORT (8080), CHECK_ADMIN_PORT (8081), PROM_PORT (9090).
 # Exit: 0 every check passed; 1 a check failed; 2 a prerequisite is missing or a port is taken.
 # Bounded: each wait below has its own deadline, so the whole run ends within a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-readonly API_PORT=${WEFT_API_PORT:-8080}
-readonly ADMIN_PORT=${WEFT_ADMIN_PORT:-8081}
+readonly API_PORT=${CHECK_API_PORT:-8080}
+readonly ADMIN_PORT=${CHECK_ADMIN_PORT:-8081}
 readonly PROM_PORT=${PROM_PORT:-9090}
 readonly WAIT_SECONDS=60
 readonly HELLO_REQUESTS=5
@@ -23,7 +23,7 @@ command -v prometheus >/dev/null || { say "prometheus not found: apt-get install
 command -v curl >/dev/null || { say "curl not found"; exit 2; }
 for port in "$API_PORT" "$ADMIN_PORT" "$PROM_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    say "port $port on 127.0.0.1 is already in use (set WEFT_API_PORT, WEFT_ADMIN_PORT or PROM_PORT)"; exit 2
+    say "port $port on 127.0.0.1 is already in use (set CHECK_API_PORT, CHECK_ADMIN_PORT or PROM_PORT)"; exit 2
   fi
 done
 

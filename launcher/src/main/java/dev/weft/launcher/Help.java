@@ -7,6 +7,9 @@ import java.io.PrintStream;
 /** The text of {@code ./run --help}: usage, exit codes, and every configuration key with its default. */
 final class Help {
 
+    /** Width of the default column; longer defaults are printed below their row. */
+    static final int DEFAULT_WIDTH = 10;
+
     private Help() {
     }
 
@@ -20,15 +23,24 @@ final class Help {
         out.println("            3 the shutdown budget ran out and work was abandoned.");
         out.println();
         out.println("Configuration (highest priority first): --key=value, -Dkey=value, environment variable,");
-        out.println("--config=FILE, the defaults in application.yaml.");
+        out.println("--config=FILE, the defaults in application.yaml. Only variables starting " + ServiceName.ENV_PREFIX + " are read.");
         out.println();
         Config defaults = Settings.defaults();
         int keyWidth = Settings.KEYS.stream().mapToInt(s -> s.key().length()).max().orElse(0);
-        String row = "  %-" + keyWidth + "s  %-" + keyWidth + "s  %-10s %s%n";
+        int envWidth = Settings.KEYS.stream().mapToInt(s -> s.environmentVariable().length()).max().orElse(0);
+        String row = "  %-" + keyWidth + "s  %-" + envWidth + "s  %-" + DEFAULT_WIDTH + "s %s%n";
+        // A default too long for its column goes on a line of its own under the row, so the
+        // meaning column stays aligned.
+        String longDefault = "  %" + keyWidth + "s  default: %s%n";
         out.printf(row, "key", "environment variable", "default", "meaning");
         for (Setting s : Settings.KEYS) {
             String def = defaults.get(s.key()).asString().orElse("");
-            out.printf(row, s.key(), s.environmentVariable(), def.isEmpty() ? "\"\"" : def, s.description());
+            String shown = def.isEmpty() ? "\"\"" : def;
+            boolean fits = shown.length() <= DEFAULT_WIDTH;
+            out.printf(row, s.key(), s.environmentVariable(), fits ? shown : "(below)", s.description());
+            if (!fits) {
+                out.printf(longDefault, "", shown);
+            }
         }
     }
 }

@@ -10,11 +10,8 @@ package dev.weft.launcher;
  */
 record Setting(String key, String description) {
 
-    /**
-     * The environment variable that sets this key: upper case, dots and dashes as underscores,
-     * e.g. {@code SHUTDOWN_DRAIN_DELAY} for {@code shutdown.drain-delay}.
-     */
+    /** The environment variable that sets this key, e.g. {@code WEFT_SHUTDOWN_DRAIN_DELAY} ({@link ServiceName}). */
     String environmentVariable() {
-        return key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
+        return ServiceName.environmentVariable(key);
     }
 }

@@ -21,7 +21,8 @@ import java.util.Set;
  * (exit code 2) instead of surfacing later as a confusing failure.
  *
  * <p>Sources, highest priority first: {@code --key=value} arguments, {@code -Dkey=value} system
- * properties, environment variables ({@code SERVER_PORT} for {@code server.port}), the file
+ * properties, environment variables ({@code WEFT_SERVER_PORT} for {@code server.port}; only
+ * prefixed ones, see {@link ServiceName}), the file
  * given with {@code --config=FILE} (a mounted ConfigMap, say), then {@code application.yaml}
  * on the classpath, which holds the default of every key.
  */

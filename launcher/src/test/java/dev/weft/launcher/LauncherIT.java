@@ -68,10 +68,27 @@ class LauncherIT {
 
     @Test
     void badEnvironmentValueIsNamedByItsKey() throws Exception {
-        try (LauncherProcess weft = LauncherProcess.start(java.util.Map.of("SHUTDOWN_TIMEOUT", "soon"))) {
+        try (LauncherProcess weft = LauncherProcess.start(java.util.Map.of("WEFT_SHUTDOWN_TIMEOUT", "soon"))) {
             assertEquals(2, weft.awaitExit(START), weft.output());
             assertEquals(List.of("weft: invalid configuration: shutdown.timeout: expected a duration such as 30s, 500ms, 2m or PT30S, got 'soon'"),
                     weft.stderr(), weft.output());
+        }
+    }
+
+    /**
+     * A Service named "server" (or "admin") in the pod's namespace makes Kubernetes inject
+     * SERVER_PORT=tcp://10.96.0.12:80 (service links). It is not Weft's variable: the launcher starts
+     * on the ports its own prefixed variables give, and stops cleanly.
+     */
+    @Test
+    void kubernetesServiceLinkVariablesDoNotStopTheStart() throws Exception {
+        try (LauncherProcess weft = LauncherProcess.startConfiguredByEnvironment(java.util.Map.of(
+                "SERVER_PORT", "tcp://10.96.0.12:80",
+                "ADMIN_PORT", "tcp://10.96.0.13:8081"))) {
+            weft.awaitReady(START);
+            assertEquals(200, weft.status("/api/v1/hello?name=links", weft.apiPort()), weft.output());
+            weft.sigterm();
+            assertEquals(0, weft.awaitExit(Duration.ofSeconds(40)), weft.output());
         }
     }
 

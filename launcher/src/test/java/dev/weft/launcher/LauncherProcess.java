@@ -51,15 +51,23 @@ public final class LauncherProcess implements AutoCloseable {
 
     /** Starts the launcher with free ports, extra environment variables, plus {@code args}. */
     public static LauncherProcess start(java.util.Map<String, String> env, String... args) throws IOException {
-        Path jar = Path.of(System.getProperty("weft.launcher.jar", "target/weft-launcher.jar"));
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException("packaged launcher missing: " + jar + " (run the package phase first)");
-        }
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        List<String> command = new ArrayList<>(List.of(java, "-jar", jar.toString(),
+        List<String> command = new ArrayList<>(List.of(java(), "-jar", jar().toString(),
                 "--server.port=0", "--admin.port=0", "--server.host=127.0.0.1", "--admin.host=127.0.0.1"));
         command.addAll(List.of(args));
         return startCommand(command, env);
+    }
+
+    /**
+     * Starts the launcher with no arguments: the free ports and loopback hosts come as its own
+     * (prefixed) environment variables instead, so that {@code env} is all the configuration there is.
+     */
+    public static LauncherProcess startConfiguredByEnvironment(java.util.Map<String, String> env) throws IOException {
+        java.util.Map<String, String> all = new java.util.HashMap<>(env);
+        all.put(ServiceName.environmentVariable("server.port"), "0");
+        all.put(ServiceName.environmentVariable("admin.port"), "0");
+        all.put(ServiceName.environmentVariable("server.host"), "127.0.0.1");
+        all.put(ServiceName.environmentVariable("admin.host"), "127.0.0.1");
+        return startCommand(List.of(java(), "-jar", jar().toString()), all);
     }
 
     /**
@@ -70,6 +78,19 @@ public final class LauncherProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(env);
         return new LauncherProcess(builder.start());
+    }
+
+    private static Path jar() {
+        Path jar = Path.of(System.getProperty("weft.launcher.jar", "target/weft-launcher.jar"));
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("packaged launcher missing: " + jar + " (run the package phase first)");
+        }
+        return jar;
+    }
+
+    /** The JVM running the tests (a JDK 25, found by the toolchain). */
+    private static String java() {
+        return ProcessHandle.current().info().command().orElseThrow();
     }
 
     private void pump(BufferedReader reader, List<String> sink, boolean parsePorts) {

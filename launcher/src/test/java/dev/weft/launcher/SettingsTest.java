@@ -37,17 +37,32 @@ class SettingsTest {
     }
 
     @Test
-    void environmentVariablesUseUnderscoresForDotsAndDashes() throws Exception {
+    void environmentVariablesCarryTheServicePrefixAndUseUnderscoresForDotsAndDashes() throws Exception {
         Settings s = Settings.from(Settings.buildConfig(Map.of(), null,
-                Map.of("SERVER_PORT", "9090", "SHUTDOWN_DRAIN_DELAY", "5s", "WORKER_QUEUE_CAPACITY", "7")));
+                Map.of("WEFT_SERVER_PORT", "9090", "WEFT_SHUTDOWN_DRAIN_DELAY", "5s", "WEFT_WORKER_QUEUE_CAPACITY", "7")));
         assertEquals(9090, s.serverPort());
         assertEquals(Duration.ofSeconds(5), s.drainDelay());
         assertEquals(7, s.queueCapacity());
+        assertEquals("WEFT_", ServiceName.ENV_PREFIX);
+        assertEquals(ServiceName.ENV_PREFIX + "HTTP_AGGREGATE_MAX_TIMEOUT",
+                new Setting("http.aggregate.max-timeout", "").environmentVariable());
+    }
+
+    /** What Kubernetes injects for a Service named "server" in the namespace: not Weft's server.port. */
+    @Test
+    void kubernetesServiceLinkVariablesAreIgnored() throws Exception {
+        Settings s = Settings.from(Settings.buildConfig(Map.of(), null, Map.of(
+                "SERVER_PORT", "tcp://10.96.0.12:80",
+                "ADMIN_PORT", "tcp://10.96.0.13:8081",
+                "SHUTDOWN_TIMEOUT", "soon")));
+        assertEquals(8080, s.serverPort());
+        assertEquals(8081, s.adminPort());
+        assertEquals(Duration.ofSeconds(30), s.shutdownTimeout());
     }
 
     @Test
     void commandLineBeatsEnvironment() throws Exception {
-        Settings s = Settings.from(Settings.buildConfig(Map.of("server.port", "7070"), null, Map.of("SERVER_PORT", "9090")));
+        Settings s = Settings.from(Settings.buildConfig(Map.of("server.port", "7070"), null, Map.of("WEFT_SERVER_PORT", "9090")));
         assertEquals(7070, s.serverPort());
     }
 
@@ -92,7 +107,7 @@ class SettingsTest {
     @Test
     void upstreamsCanBeGivenByEnvironment() throws Exception {
         Settings s = Settings.from(Settings.buildConfig(Map.of(), null,
-                Map.of("HTTP_AGGREGATE_UPSTREAMS", "users=http://users:8080/api,orders=https://orders/x")));
+                Map.of("WEFT_HTTP_AGGREGATE_UPSTREAMS", "users=http://users:8080/api,orders=https://orders/x")));
         assertEquals(List.of("users", "orders"), s.aggregation().upstreams().stream().map(dev.weft.http.Upstream::name).toList());
     }
 

@@ -48,7 +48,7 @@ class ContainerImageIT {
         assertNotNull(entrypoint, "the app stage needs an exec-form ENTRYPOINT (a JSON array)");
         assertTrue(entrypoint.stream().anyMatch(a -> a.startsWith("-XX:MaxRAMPercentage=")), "container-aware heap sizing: " + entrypoint);
         assertTrue(app.user().matches("[1-9]\\d*(:\\d+)?"), "numeric non-root USER, got " + app.user());
-        assertEquals("json", app.env().get("LOG_FORMAT"), "JSON logs by default in the container");
+        assertEquals("json", app.env().get(dev.weft.launcher.ServiceName.environmentVariable("log.format")), "JSON logs by default in the container");
         assertEquals("runtime", df.stages.getLast().name, "the default (last) stage is 'runtime'");
 
         Path jdk = Path.of(System.getProperty("java.home"));
@@ -116,7 +116,7 @@ class ContainerImageIT {
             assertFalse(lines.isEmpty(), "no log output");
             for (String line : lines) {
                 JsonNode n = DeployFiles.JSON.readTree(line);
-                assertTrue(n.isObject() && n.has("message"), "LOG_FORMAT=json: not a JSON log line: " + line);
+                assertTrue(n.isObject() && n.has("message"), "log.format=json: not a JSON log line: " + line);
             }
         }
     }

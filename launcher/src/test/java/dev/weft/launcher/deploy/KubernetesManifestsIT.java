@@ -172,7 +172,7 @@ class KubernetesManifestsIT {
         }
         effective.putAll(fileKeys);
         Map<String, String> envToKey = new HashMap<>();
-        defaults.keySet().forEach(k -> envToKey.put(DeployFiles.environmentVariable(k), k));
+        defaults.keySet().forEach(k -> envToKey.put(dev.weft.launcher.ServiceName.environmentVariable(k), k));
         for (JsonNode env : c.path("env")) {
             String name = env.path("name").asText();
             if (JVM_ENV.contains(name)) {
