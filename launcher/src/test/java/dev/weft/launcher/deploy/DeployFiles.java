@@ -136,13 +136,17 @@ final class DeployFiles {
     static Path requireTool(String name, String install) {
         Path tool = onPath(name);
         if (tool == null) {
-            String message = name + " not found on PATH: " + install;
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                fail(message);
-            }
-            assumeTrue(false, message);
+            toolMissing(name + " not found on PATH: " + install);
         }
         return tool;
+    }
+
+    /** Skips the test with {@code message}, or fails it under CI (CI=true), where every tool must be there. */
+    static void toolMissing(String message) {
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            fail(message);
+        }
+        assumeTrue(false, message);
     }
 
     /** Output (stdout and stderr together) and exit code of a finished command. */

@@ -3,6 +3,7 @@ package dev.weft.launcher.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weft.launcher.LauncherProcess;
+import dev.weft.launcher.ServiceName;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -29,20 +30,35 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The Kubernetes manifests (deploy/k8s) against the app's real contract: every file parses; ports,
  * probe paths and configuration keys are the app's own (its application.yaml defaults, and a
- * running launcher started with the ConfigMap's file); the shutdown arithmetic holds; the
- * securityContext meets Pod Security "restricted". The base is checked from its files; the dev and
- * prod overlays as rendered by {@code kubectl kustomize} when kubectl is installed (skipped
- * without it, also under CI).
+ * running launcher started with the ConfigMap's file); the shutdown arithmetic holds; every pod
+ * meets Pod Security "restricted"; and the rules of docs/DEPLOY.md: no replicas where an HPA owns
+ * the count, the shared job store wherever more than one replica can run, no service links, a
+ * tokenless ServiceAccount, the NetworkPolicy, the recommended labels, no mutable image tag that
+ * a node would not pull again. The base is checked from its files; each overlay as rendered by
+ * kustomize ({@link Kustomize}: skipped without it, failed under CI). Names and namespaces come
+ * from the manifests themselves, so a renamed fork is checked the same way.
  */
 class KubernetesManifestsIT {
 
     /** JVM options the java launcher reads; not configuration keys of the app. */
     private static final Set<String> JVM_ENV = Set.of("JDK_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS");
     /**
+     * Keys the manifests set that other modules declare: the demo switch (http-service) and the
+     * PostgreSQL job store (worker-service). Accepted by name until the launcher's application.yaml
+     * carries them; a key that is there is checked like any other.
+     */
+    private static final Set<String> KEYS_DECLARED_ELSEWHERE = Set.of("http.demo.enabled", "worker.store",
+            "worker.postgres.url", "worker.postgres.user", "worker.postgres.password-file");
+    /**
      * At least this long between the end of the app's shutdown budget and the kubelet's SIGKILL:
      * the supervisor's worst-case overrun with Weft's three services, plus 5 s for the JVM to exit.
      */
     private static final Duration MIN_MARGIN = dev.weft.patterns.Supervisor.maxOverrun(3).plusSeconds(5);
+    /** The recommended labels every object of the app carries (kubernetes.io "Recommended Labels"). */
+    private static final List<String> RECOMMENDED = List.of("app.kubernetes.io/name", "app.kubernetes.io/instance",
+            "app.kubernetes.io/version", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by");
+    /** A tag that names one build for good: a digest, or a release number such as 0.1.0 or 17.6. */
+    private static final Pattern PINNED_IMAGE = Pattern.compile(".*@sha256:[0-9a-f]{64}|.*:v?\\d+\\.\\d+[^/:]*");
 
     @Test
     void everyDeployFileParses() throws Exception {
@@ -72,26 +88,78 @@ class KubernetesManifestsIT {
     void baseMatchesTheApp() throws Exception {
         Rendered base = Rendered.base(DeployFiles.deploy("k8s/base"));
         checkAgainstApp(base, "base");
-        assertEquals(2, base.one("Deployment").path("spec").path("replicas").asInt(), "base replicas");
+        checkDeploymentRules(base, "base");
+        assertTrue(base.all("PodMonitor").isEmpty(), "base: the PodMonitor is the optional component, not in the base");
     }
 
     @Test
     void overlaysRenderAndMatchTheApp() throws Exception {
-        // Optional even under CI (the Debian CI image has no kubectl): the base is checked regardless.
-        Path kubectl = DeployFiles.onPath("kubectl");
-        assumeTrue(kubectl != null, "kubectl not found on PATH: overlays not rendered (install kubectl, which bundles kustomize)");
-        for (String overlay : List.of("dev", "prod")) {
-            DeployFiles.Result r = DeployFiles.run(DeployFiles.root(), Duration.ofSeconds(120),
-                    kubectl.toString(), "kustomize", "deploy/k8s/overlays/" + overlay);
-            assertEquals(0, r.exitCode(), "kubectl kustomize " + overlay + " failed:\n" + r.output());
-            Rendered rendered = new Rendered(DeployFiles.yamlDocuments(r.output()));
-            checkAgainstApp(rendered, overlay);
+        for (Path overlay : overlays()) {
+            String what = overlay.getFileName().toString();
+            Rendered rendered = new Rendered(Kustomize.render(overlay));
+            checkAgainstApp(rendered, what);
+            checkDeploymentRules(rendered, what);
+
+            // The overlay creates the one namespace it deploys every object into.
+            JsonNode ns = rendered.one("Namespace");
+            String namespace = ns.path("metadata").path("name").asText();
+            assertEquals("restricted", ns.path("metadata").path("labels").path("pod-security.kubernetes.io/enforce").asText(),
+                    what + ": the namespace enforces Pod Security restricted");
             for (JsonNode doc : rendered.docs) {
-                assertEquals("weft" + (overlay.equals("dev") ? "-dev" : ""), doc.path("metadata").path("namespace").asText(),
-                        overlay + ": namespace of " + doc.path("kind").asText());
+                if (!doc.path("kind").asText().equals("Namespace")) {
+                    assertEquals(namespace, doc.path("metadata").path("namespace").asText(),
+                            what + ": namespace of " + doc.path("kind").asText() + " " + doc.path("metadata").path("name").asText());
+                }
             }
+
+            // Recommended labels on the app's objects and pods; the version is the image's tag.
+            JsonNode deployment = rendered.one("Deployment");
             String image = rendered.container().path("image").asText();
-            assertTrue(image.contains(":") && !image.endsWith(":latest"), overlay + ": image must carry a tag, not latest: " + image);
+            String tag = image.substring(image.lastIndexOf(':') + 1);
+            for (JsonNode doc : rendered.docs) {
+                JsonNode labels = doc.path("metadata").path("labels");
+                if (!appName(rendered).equals(labels.path("app.kubernetes.io/name").asText())) {
+                    continue; // the namespace, and the dev database, are not the app
+                }
+                for (String l : RECOMMENDED) {
+                    assertFalse(labels.path(l).asText().isEmpty(), what + ": label " + l + " on " + doc.path("kind").asText());
+                }
+                assertEquals(tag, labels.path("app.kubernetes.io/version").asText(), what + ": version label vs image tag on " + doc.path("kind").asText());
+            }
+            JsonNode podLabels = deployment.path("spec").path("template").path("metadata").path("labels");
+            for (String l : List.of("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version")) {
+                assertEquals(deployment.path("metadata").path("labels").path(l).asText(), podLabels.path(l).asText(), what + ": pod label " + l);
+            }
+        }
+    }
+
+    /** The PodMonitor is a kustomize Component: an overlay without it renders no CRD kind at all. */
+    @Test
+    void podMonitorIsAnOptionalComponent() throws Exception {
+        Path component = DeployFiles.deploy("k8s/components/podmonitor");
+        assertEquals("Component", DeployFiles.YAML.readTree(component.resolve("kustomization.yaml").toFile()).path("kind").asText());
+        int with = 0;
+        for (Path overlay : overlays()) {
+            Rendered rendered = new Rendered(Kustomize.render(overlay));
+            boolean listed = DeployFiles.YAML.readTree(overlay.resolve("kustomization.yaml").toFile()).path("components").toString()
+                    .contains("components/podmonitor");
+            assertEquals(listed ? 1 : 0, rendered.all("PodMonitor").size(), overlay + ": PodMonitor only with the component");
+            for (JsonNode doc : rendered.docs) {
+                if (!listed) {
+                    assertFalse(doc.path("apiVersion").asText().startsWith("monitoring.coreos.com/"),
+                            overlay + ": without the component nothing needs the operator's CRDs");
+                }
+            }
+            with += listed ? 1 : 0;
+        }
+        assertTrue(with >= 1, "at least one overlay (prod) scrapes with the PodMonitor");
+    }
+
+    static List<Path> overlays() throws Exception {
+        try (Stream<Path> s = Files.list(DeployFiles.deploy("k8s/overlays"))) {
+            List<Path> dirs = s.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml"))).sorted().toList();
+            assertTrue(dirs.size() >= 2, "expected the dev and prod overlays, found " + dirs);
+            return dirs;
         }
     }
 
@@ -104,7 +172,7 @@ class KubernetesManifestsIT {
         String startup = c.path("startupProbe").path("httpGet").path("path").asText();
         String readiness = c.path("readinessProbe").path("httpGet").path("path").asText();
         String liveness = c.path("livenessProbe").path("httpGet").path("path").asText();
-        String metricsPath = base.one("PodMonitor").path("spec").path("podMetricsEndpoints").get(0).path("path").asText();
+        String metricsPath = PrometheusJobs.podMonitor().path("spec").path("podMetricsEndpoints").get(0).path("path").asText();
 
         // The mounted file is what the container reads: the launcher must accept it as it is.
         // Free ports and a short budget for the test: command-line keys beat the file.
@@ -131,58 +199,11 @@ class KubernetesManifestsIT {
     // --- the checks, for the base and each rendered overlay -----------------------------------------
 
     private static void checkAgainstApp(Rendered m, String what) throws Exception {
-        Map<String, String> defaults = DeployFiles.appDefaults();
         JsonNode deployment = m.one("Deployment");
         JsonNode podSpec = deployment.path("spec").path("template").path("spec");
         JsonNode c = m.container();
         Map<String, String> podLabels = fields(deployment.path("spec").path("template").path("metadata").path("labels"));
-
-        // Configuration: the file passed with --config is the mounted ConfigMap; its keys and the
-        // environment variables are real keys of the app. Effective = defaults < file < env < args.
-        Map<String, String> effective = new LinkedHashMap<>(defaults);
-        String configArg = null;
-        Map<String, String> argKeys = new LinkedHashMap<>();
-        for (JsonNode arg : c.path("args")) {
-            String a = arg.asText();
-            if (a.startsWith("--config=")) {
-                configArg = a.substring("--config=".length());
-            } else if (a.startsWith("--") && a.contains("=")) {
-                String key = a.substring(2, a.indexOf('='));
-                assertTrue(defaults.containsKey(key), what + ": argument " + a + " names no configuration key");
-                argKeys.put(key, a.substring(a.indexOf('=') + 1));
-            } else {
-                fail(what + ": unexpected container argument " + a);
-            }
-        }
-        assertNotNull(configArg, what + ": the container must read the ConfigMap with --config=FILE");
-        Path configPath = Path.of(configArg);
-        JsonNode mount = find(c.path("volumeMounts"), v -> v.path("mountPath").asText().equals(configPath.getParent().toString()),
-                what + ": no volume mounted at " + configPath.getParent());
-        assertTrue(mount.path("readOnly").asBoolean(), what + ": the config mount should be read-only");
-        JsonNode volume = find(podSpec.path("volumes"), v -> v.path("name").asText().equals(mount.path("name").asText()),
-                what + ": volume " + mount.path("name").asText());
-        String cmName = volume.path("configMap").path("name").asText();
-        JsonNode cm = find(m.all("ConfigMap"), d -> d.path("metadata").path("name").asText().equals(cmName),
-                what + ": ConfigMap " + cmName + " referenced by the Deployment");
-        String fileText = cm.path("data").path(configPath.getFileName().toString()).asText(null);
-        assertNotNull(fileText, what + ": ConfigMap " + cmName + " has no key " + configPath.getFileName());
-        Map<String, String> fileKeys = DeployFiles.flatten(YAML.readTree(fileText));
-        for (String key : fileKeys.keySet()) {
-            assertTrue(defaults.containsKey(key), what + ": ConfigMap key " + key + " is not a configuration key of the app");
-        }
-        effective.putAll(fileKeys);
-        Map<String, String> envToKey = new HashMap<>();
-        defaults.keySet().forEach(k -> envToKey.put(dev.weft.launcher.ServiceName.environmentVariable(k), k));
-        for (JsonNode env : c.path("env")) {
-            String name = env.path("name").asText();
-            if (JVM_ENV.contains(name)) {
-                continue;
-            }
-            String key = envToKey.get(name);
-            assertNotNull(key, what + ": env " + name + " is not the variable of any configuration key");
-            effective.put(key, env.path("value").asText());
-        }
-        effective.putAll(argKeys);
+        Map<String, String> effective = effectiveConfig(m, what);
 
         // Ports: exactly the app's two, by name.
         Map<String, Integer> ports = new LinkedHashMap<>();
@@ -215,20 +236,8 @@ class KubernetesManifestsIT {
                 + grace.toSeconds() + " < preStop " + preStop.toSeconds() + " + shutdown.timeout " + budget.toSeconds()
                 + " + margin " + MIN_MARGIN.toSeconds());
 
-        // Pod Security "restricted", plus a read-only root file system with a writable /tmp.
-        JsonNode podSec = podSpec.path("securityContext");
-        JsonNode sec = c.path("securityContext");
-        assertTrue(podSec.path("runAsNonRoot").asBoolean() || sec.path("runAsNonRoot").asBoolean(), what + ": runAsNonRoot");
-        assertEquals("RuntimeDefault", sec.path("seccompProfile").path("type").asText(
-                podSec.path("seccompProfile").path("type").asText()), what + ": seccompProfile");
-        assertTrue(sec.has("allowPrivilegeEscalation") && !sec.path("allowPrivilegeEscalation").asBoolean(), what + ": allowPrivilegeEscalation false");
-        assertTrue(contains(sec.path("capabilities").path("drop"), "ALL"), what + ": capabilities drop ALL");
-        assertTrue(sec.path("readOnlyRootFilesystem").asBoolean(), what + ": readOnlyRootFilesystem");
-        JsonNode tmp = find(c.path("volumeMounts"), v -> v.path("mountPath").asText().equals("/tmp"), what + ": /tmp mount");
-        assertTrue(find(podSpec.path("volumes"), v -> v.path("name").asText().equals(tmp.path("name").asText()), what + ": tmp volume")
-                .has("emptyDir"), what + ": /tmp is an emptyDir");
-        assertFalse(podSpec.path("automountServiceAccountToken").asBoolean(true), what + ": automountServiceAccountToken false");
-        long uid = podSec.path("runAsUser").asLong(sec.path("runAsUser").asLong(-1));
+        // Pod Security "restricted" (checked for every pod in checkDeploymentRules), and the uid of the image.
+        long uid = podSpec.path("securityContext").path("runAsUser").asLong(c.path("securityContext").path("runAsUser").asLong(-1));
         assertEquals(dockerfileUid(), uid, what + ": runAsUser vs the Dockerfile's USER");
 
         // Resources: requests and limits.
@@ -255,10 +264,184 @@ class KubernetesManifestsIT {
         assertTrue(hpa.path("spec").path("minReplicas").asInt() >= 1
                 && hpa.path("spec").path("minReplicas").asInt() <= hpa.path("spec").path("maxReplicas").asInt(), what + ": HPA bounds");
 
-        JsonNode pm = m.one("PodMonitor");
-        assertTrue(podLabels.entrySet().containsAll(fields(pm.path("spec").path("selector").path("matchLabels")).entrySet()), what + ": PodMonitor selector");
-        JsonNode endpoint = pm.path("spec").path("podMetricsEndpoints").get(0);
-        assertEquals(ports.get("admin"), resolvePort(endpoint.path("port"), ports), what + ": PodMonitor scrapes the admin port");
+        for (JsonNode pm : m.all("PodMonitor")) {
+            assertTrue(podLabels.entrySet().containsAll(fields(pm.path("spec").path("selector").path("matchLabels")).entrySet()), what + ": PodMonitor selector");
+            JsonNode endpoint = pm.path("spec").path("podMetricsEndpoints").get(0);
+            assertEquals(ports.get("admin"), resolvePort(endpoint.path("port"), ports), what + ": PodMonitor scrapes the admin port");
+        }
+
+        // NetworkPolicy: selects the app's pods; the public port is open, the admin port only to
+        // the monitoring namespace (kubelet probes come from the node, which policies do not filter).
+        JsonNode policy = find(m.all("NetworkPolicy"), n -> podLabels.entrySet().containsAll(
+                fields(n.path("spec").path("podSelector").path("matchLabels")).entrySet()), what + ": a NetworkPolicy for the app's pods");
+        assertTrue(contains(policy.path("spec").path("policyTypes"), "Ingress"), what + ": the NetworkPolicy restricts ingress");
+        boolean httpOpen = false;
+        boolean adminAllowed = false;
+        for (JsonNode rule : policy.path("spec").path("ingress")) {
+            for (JsonNode port : rule.path("ports")) {
+                int p = resolvePort(port.path("port"), ports);
+                if (p == ports.get("http") && !rule.has("from")) {
+                    httpOpen = true;
+                }
+                if (p == ports.get("admin")) {
+                    assertTrue(rule.path("from").size() > 0, what + ": the admin port must not be open to everyone");
+                    for (JsonNode from : rule.path("from")) {
+                        assertEquals(Set.of("namespaceSelector"), fieldNames(from), what + ": admin port: namespaces only, got " + from);
+                        assertFalse(from.path("namespaceSelector").path("matchLabels").isEmpty(), what + ": admin port: a named namespace, not all of them");
+                    }
+                    adminAllowed = true;
+                }
+            }
+        }
+        assertTrue(httpOpen, what + ": the NetworkPolicy lets clients reach the http port");
+        assertTrue(adminAllowed, what + ": the NetworkPolicy lets the monitoring namespace reach the admin port");
+    }
+
+    /**
+     * Configuration the container ends up with: the file passed with --config is the mounted
+     * ConfigMap; its keys and the environment variables are real keys of the app. Effective =
+     * defaults < file < env < args. A variable set from a Secret has the value {@code secret:NAME/KEY}.
+     */
+    private static Map<String, String> effectiveConfig(Rendered m, String what) throws Exception {
+        Map<String, String> defaults = DeployFiles.appDefaults();
+        Set<String> keys = new java.util.HashSet<>(defaults.keySet());
+        keys.addAll(KEYS_DECLARED_ELSEWHERE);
+        JsonNode podSpec = m.one("Deployment").path("spec").path("template").path("spec");
+        JsonNode c = m.container();
+        Map<String, String> effective = new LinkedHashMap<>(defaults);
+        String configArg = null;
+        Map<String, String> argKeys = new LinkedHashMap<>();
+        for (JsonNode arg : c.path("args")) {
+            String a = arg.asText();
+            if (a.startsWith("--config=")) {
+                configArg = a.substring("--config=".length());
+            } else if (a.startsWith("--") && a.contains("=")) {
+                String key = a.substring(2, a.indexOf('='));
+                assertTrue(keys.contains(key), what + ": argument " + a + " names no configuration key");
+                argKeys.put(key, a.substring(a.indexOf('=') + 1));
+            } else {
+                fail(what + ": unexpected container argument " + a);
+            }
+        }
+        assertNotNull(configArg, what + ": the container must read the ConfigMap with --config=FILE");
+        Path configPath = Path.of(configArg);
+        JsonNode mount = find(c.path("volumeMounts"), v -> v.path("mountPath").asText().equals(configPath.getParent().toString()),
+                what + ": no volume mounted at " + configPath.getParent());
+        assertTrue(mount.path("readOnly").asBoolean(), what + ": the config mount should be read-only");
+        JsonNode volume = find(podSpec.path("volumes"), v -> v.path("name").asText().equals(mount.path("name").asText()),
+                what + ": volume " + mount.path("name").asText());
+        String cmName = volume.path("configMap").path("name").asText();
+        JsonNode cm = find(m.all("ConfigMap"), d -> d.path("metadata").path("name").asText().equals(cmName),
+                what + ": ConfigMap " + cmName + " referenced by the Deployment");
+        String fileText = cm.path("data").path(configPath.getFileName().toString()).asText(null);
+        assertNotNull(fileText, what + ": ConfigMap " + cmName + " has no key " + configPath.getFileName());
+        Map<String, String> fileKeys = DeployFiles.flatten(YAML.readTree(fileText));
+        for (String key : fileKeys.keySet()) {
+            assertTrue(keys.contains(key), what + ": ConfigMap key " + key + " is not a configuration key of the app");
+        }
+        effective.putAll(fileKeys);
+        Map<String, String> envToKey = new HashMap<>();
+        keys.forEach(k -> envToKey.put(ServiceName.environmentVariable(k), k));
+        for (JsonNode env : c.path("env")) {
+            String name = env.path("name").asText();
+            if (JVM_ENV.contains(name)) {
+                continue;
+            }
+            String key = envToKey.get(name);
+            assertNotNull(key, what + ": env " + name + " is not the variable of any configuration key");
+            JsonNode secretRef = env.path("valueFrom").path("secretKeyRef");
+            effective.put(key, secretRef.isObject()
+                    ? "secret:" + secretRef.path("name").asText() + "/" + secretRef.path("key").asText()
+                    : env.path("value").asText());
+        }
+        effective.putAll(argKeys);
+        return effective;
+    }
+
+    /**
+     * The rules of docs/DEPLOY.md that hold for every workload: no replicas where an HPA owns the
+     * count; more than one replica only with the shared job store, its password from a mounted
+     * Secret; no service links; a tokenless ServiceAccount; Pod Security "restricted" with a
+     * read-only root file system; no mutable image tag that a node would not pull again.
+     */
+    private static void checkDeploymentRules(Rendered m, String what) throws Exception {
+        for (JsonNode hpa : m.all("HorizontalPodAutoscaler")) {
+            JsonNode target = hpa.path("spec").path("scaleTargetRef");
+            JsonNode owned = find(m.docs, d -> d.path("kind").asText().equals(target.path("kind").asText())
+                    && d.path("metadata").path("name").asText().equals(target.path("name").asText()), what + ": HPA target " + target);
+            assertFalse(owned.path("spec").has("replicas"), what + ": " + target.path("name").asText()
+                    + " sets spec.replicas, which would reset the HPA's count on every kubectl apply");
+            if (hpa.path("spec").path("maxReplicas").asInt() > 1) {
+                checkSharedJobStore(m, what);
+            }
+        }
+        for (JsonNode workload : m.docs) {
+            if (!Set.of("Deployment", "StatefulSet", "DaemonSet").contains(workload.path("kind").asText())) {
+                continue;
+            }
+            String name = what + ": " + workload.path("kind").asText() + " " + workload.path("metadata").path("name").asText();
+            JsonNode podSpec = workload.path("spec").path("template").path("spec");
+            assertFalse(podSpec.path("enableServiceLinks").asBoolean(true), name + ": enableServiceLinks false");
+            assertFalse(podSpec.path("automountServiceAccountToken").asBoolean(true), name + ": automountServiceAccountToken false");
+            if (podSpec.has("serviceAccountName")) {
+                JsonNode sa = find(m.all("ServiceAccount"), a -> a.path("metadata").path("name").asText()
+                        .equals(podSpec.path("serviceAccountName").asText()), name + ": its ServiceAccount");
+                assertFalse(sa.path("automountServiceAccountToken").asBoolean(true), name + ": the ServiceAccount mounts no token");
+            }
+            for (JsonNode c : podSpec.path("containers")) {
+                checkRestricted(podSpec, c, name + " container " + c.path("name").asText());
+                String image = c.path("image").asText();
+                String policy = c.path("imagePullPolicy").asText("");
+                assertTrue(policy.equals("Always") || PINNED_IMAGE.matcher(image).matches(), name + ": image " + image
+                        + " has a mutable tag: imagePullPolicy must be Always (is '" + policy + "'), or pin a release or digest");
+            }
+        }
+    }
+
+    /** More than one replica: the postgres job store, with its credentials from a Secret. */
+    private static void checkSharedJobStore(Rendered m, String what) throws Exception {
+        Map<String, String> effective = effectiveConfig(m, what);
+        JsonNode c = m.container();
+        JsonNode podSpec = m.one("Deployment").path("spec").path("template").path("spec");
+        assertEquals("postgres", effective.get("worker.store"), what + ": the HPA may run more than one replica, "
+                + "so the job store must be shared (worker.store=postgres): with memory a job is only on the pod that took it");
+        for (String key : List.of("worker.postgres.url", "worker.postgres.user")) {
+            assertFalse(effective.getOrDefault(key, "").isBlank(), what + ": " + key + " is set");
+        }
+        assertFalse(effective.containsKey("worker.postgres.password"), what + ": the password comes from a file, never a plain value");
+        String passwordFile = effective.getOrDefault("worker.postgres.password-file", "");
+        JsonNode mount = find(c.path("volumeMounts"), v -> passwordFile.startsWith(v.path("mountPath").asText() + "/"),
+                what + ": a mount holding worker.postgres.password-file " + passwordFile);
+        JsonNode volume = find(podSpec.path("volumes"), v -> v.path("name").asText().equals(mount.path("name").asText()),
+                what + ": volume " + mount.path("name").asText());
+        assertTrue(volume.path("secret").isObject(), what + ": the password file is a mounted Secret");
+        assertTrue(effective.get("worker.postgres.user").startsWith("secret:"), what + ": the user comes from the Secret too");
+    }
+
+    /** Pod Security "restricted", plus a read-only root file system with a writable /tmp. */
+    private static void checkRestricted(JsonNode podSpec, JsonNode c, String what) {
+        JsonNode podSec = podSpec.path("securityContext");
+        JsonNode sec = c.path("securityContext");
+        assertTrue(podSec.path("runAsNonRoot").asBoolean() || sec.path("runAsNonRoot").asBoolean(), what + ": runAsNonRoot");
+        assertEquals("RuntimeDefault", sec.path("seccompProfile").path("type").asText(
+                podSec.path("seccompProfile").path("type").asText()), what + ": seccompProfile");
+        assertTrue(sec.has("allowPrivilegeEscalation") && !sec.path("allowPrivilegeEscalation").asBoolean(), what + ": allowPrivilegeEscalation false");
+        assertTrue(contains(sec.path("capabilities").path("drop"), "ALL"), what + ": capabilities drop ALL");
+        assertTrue(sec.path("readOnlyRootFilesystem").asBoolean(), what + ": readOnlyRootFilesystem");
+        JsonNode tmp = find(c.path("volumeMounts"), v -> v.path("mountPath").asText().equals("/tmp"), what + ": /tmp mount");
+        assertTrue(find(podSpec.path("volumes"), v -> v.path("name").asText().equals(tmp.path("name").asText()), what + ": tmp volume")
+                .has("emptyDir"), what + ": /tmp is an emptyDir");
+    }
+
+    /** The app's name: the pod label app.kubernetes.io/name of its Deployment. */
+    static String appName(Rendered m) {
+        return m.one("Deployment").path("spec").path("template").path("metadata").path("labels").path("app.kubernetes.io/name").asText();
+    }
+
+    private static Set<String> fieldNames(JsonNode node) {
+        Set<String> names = new java.util.TreeSet<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     /** The numeric user of the Dockerfile's USER line. */
@@ -327,9 +510,14 @@ class KubernetesManifestsIT {
             return docs.stream().filter(d -> d.path("kind").asText().equals(kind)).toList();
         }
 
+        /** The one object of this kind; of several (the dev database's Service, say), the app's own. */
         JsonNode one(String kind) {
             List<JsonNode> found = all(kind);
-            assertEquals(1, found.size(), "expected exactly one " + kind);
+            if (found.size() > 1 && !kind.equals("Deployment")) {
+                String app = appName(this);
+                found = found.stream().filter(d -> app.equals(d.path("metadata").path("labels").path("app.kubernetes.io/name").asText())).toList();
+            }
+            assertEquals(1, found.size(), "expected exactly one " + kind + " of the app");
             return found.getFirst();
         }
 

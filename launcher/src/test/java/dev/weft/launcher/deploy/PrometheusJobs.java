@@ -1,0 +1,48 @@
+package dev.weft.launcher.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * The Prometheus {@code job} labels Weft's series get, derived from the deploy files rather than
+ * written down again: {@code <namespace>/<PodMonitor name>} for each overlay's namespace (how the
+ * Prometheus Operator names a PodMonitor's job), and the laptop job of prometheus.yml. A fork that
+ * renames its PodMonitor or namespaces gets rule tests against its own jobs.
+ */
+final class PrometheusJobs {
+
+    private PrometheusJobs() {
+    }
+
+    /** The PodMonitor of the optional component (deploy/k8s/components/podmonitor). */
+    static JsonNode podMonitor() throws Exception {
+        List<JsonNode> docs = DeployFiles.yamlDocuments(DeployFiles.deploy("k8s/components/podmonitor/podmonitor.yaml"));
+        assertEquals(1, docs.size(), "one PodMonitor");
+        return docs.getFirst();
+    }
+
+    /** {@code <namespace>/<PodMonitor name>} for every overlay, in overlay order (dev, prod). */
+    static List<String> kubernetesJobs() throws Exception {
+        String name = podMonitor().path("metadata").path("name").asText();
+        List<String> jobs = new ArrayList<>();
+        for (Path overlay : KubernetesManifestsIT.overlays()) {
+            String namespace = DeployFiles.YAML.readTree(overlay.resolve("kustomization.yaml").toFile()).path("namespace").asText();
+            assertFalse(namespace.isEmpty(), overlay + " sets its namespace");
+            jobs.add(namespace + "/" + name);
+        }
+        return jobs;
+    }
+
+    /** The job_name of the single scrape config in deploy/prometheus/prometheus.yml. */
+    static String laptopJob() throws Exception {
+        JsonNode configs = DeployFiles.YAML.readTree(DeployFiles.deploy("prometheus/prometheus.yml").toFile()).path("scrape_configs");
+        assertEquals(1, configs.size(), "one scrape config in prometheus.yml");
+        return configs.get(0).path("job_name").asText();
+    }
+}
