@@ -3,8 +3,9 @@ package dev.weft.launcher.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,16 +28,20 @@ final class PrometheusJobs {
         return docs.getFirst();
     }
 
-    /** {@code <namespace>/<PodMonitor name>} for every overlay, in overlay order (dev, prod). */
-    static List<String> kubernetesJobs() throws Exception {
-        String name = podMonitor().path("metadata").path("name").asText();
-        List<String> jobs = new ArrayList<>();
+    /** Each overlay's namespace, by the overlay's directory name (dev, prod). */
+    static Map<String, String> namespaces() throws Exception {
+        Map<String, String> namespaces = new LinkedHashMap<>();
         for (Path overlay : KubernetesManifestsIT.overlays()) {
             String namespace = DeployFiles.YAML.readTree(overlay.resolve("kustomization.yaml").toFile()).path("namespace").asText();
             assertFalse(namespace.isEmpty(), overlay + " sets its namespace");
-            jobs.add(namespace + "/" + name);
+            namespaces.put(overlay.getFileName().toString(), namespace);
         }
-        return jobs;
+        return namespaces;
+    }
+
+    /** The job of Weft's pods in {@code namespace}: {@code <namespace>/<PodMonitor name>}. */
+    static String kubernetesJob(String namespace) throws Exception {
+        return namespace + "/" + podMonitor().path("metadata").path("name").asText();
     }
 
     /** The job_name of the single scrape config in deploy/prometheus/prometheus.yml. */

@@ -5,10 +5,15 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,8 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * deploy/prometheus/rules: {@code promtool check rules} accepts every rule file and
- * {@code promtool test rules} passes every unit-test file, and each alert has a unit test.
- * Needs promtool (Debian package {@code prometheus}): skipped without it, failed under CI=true.
+ * {@code promtool test rules} passes every unit-test file, and each alert has a unit test. The
+ * test files name Weft's own jobs by placeholder only ({@code ${job}}, ...); they are filled in
+ * here from the manifests ({@link PrometheusJobs}) before promtool runs, so the rules are tested
+ * against the job labels the deployment really produces. Needs promtool (Debian package
+ * {@code prometheus}): skipped without it, failed under CI=true.
  */
 class PrometheusRulesTest {
 
@@ -64,11 +72,66 @@ class PrometheusRulesTest {
         Path promtool = promtool();
         List<Path> files = testFiles();
         assertFalse(files.isEmpty(), "no *.rules.test.yml in " + RULES);
-        for (Path f : files) {
-            DeployFiles.Result r = DeployFiles.run(RULES, Duration.ofSeconds(120), promtool.toString(), "test", "rules", f.getFileName().toString());
-            System.out.println(r.output());
-            assertEquals(0, r.exitCode(), "promtool test rules " + f + ":\n" + r.output());
+        // The filled-in copies go beside copies of the rule files, which they name relatively.
+        Path dir = Files.createDirectories(Path.of("target", "prometheus-rules")).toAbsolutePath();
+        for (Path f : ruleFiles()) {
+            Files.copy(f, dir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
         }
+        Map<String, String> values = placeholders();
+        for (Path f : files) {
+            Files.writeString(dir.resolve(f.getFileName()), fillIn(Files.readString(f), values));
+            DeployFiles.Result r = DeployFiles.run(dir, Duration.ofSeconds(120), promtool.toString(), "test", "rules", f.getFileName().toString());
+            System.out.println(r.output());
+            assertEquals(0, r.exitCode(), "promtool test rules " + f + " (filled in with " + values + "):\n" + r.output());
+        }
+    }
+
+    /** No test file writes one of Weft's own job labels out: a renamed PodMonitor would leave it stale. */
+    @Test
+    void testFilesNameWeftsJobsOnlyByPlaceholder() throws Exception {
+        Map<String, String> values = placeholders();
+        Set<String> ownJobs = Set.of(values.get("job"), values.get("dev_job"), values.get("laptop_job"));
+        // job="..." in a series, job: ... in expected labels; a value ends at its quote or the line's end.
+        Matcher job = Pattern.compile("\\bjob(?:=\"|:\\s*)([^\"\\s,]+)").matcher("");
+        for (Path f : testFiles()) {
+            String text = Files.readString(f);
+            job.reset(text);
+            int own = 0;
+            while (job.find()) {
+                String value = job.group(1);
+                assertFalse(ownJobs.contains(value), f.getFileName() + ": job " + value + " is written out; use its placeholder");
+                own += value.matches("\\$\\{[a-z_]+}") && ownJobs.contains(values.getOrDefault(value.substring(2, value.length() - 1), "")) ? 1 : 0;
+            }
+            assertTrue(own > 0, f.getFileName() + " tests no series of Weft's own jobs");
+        }
+    }
+
+    /**
+     * The values of the test files' placeholders: the prod and dev overlays' jobs and namespaces,
+     * the laptop job, and the metrics application tag's default.
+     */
+    static Map<String, String> placeholders() throws Exception {
+        Map<String, String> namespaces = PrometheusJobs.namespaces();
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("namespace", namespaces.get("prod"));
+        values.put("job", PrometheusJobs.kubernetesJob(namespaces.get("prod")));
+        values.put("dev_namespace", namespaces.get("dev"));
+        values.put("dev_job", PrometheusJobs.kubernetesJob(namespaces.get("dev")));
+        values.put("laptop_job", PrometheusJobs.laptopJob());
+        values.put("application", DeployFiles.appDefaults().get("metrics.application"));
+        values.forEach((k, v) -> assertTrue(v != null && !v.isEmpty(), "placeholder " + k + " has no value"));
+        return values;
+    }
+
+    private static String fillIn(String text, Map<String, String> values) {
+        Matcher m = Pattern.compile("\\$\\{([a-z_]+)}").matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String value = values.get(m.group(1));
+            assertTrue(value != null, "unknown placeholder " + m.group());
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        return m.appendTail(out).toString();
     }
 
     /** Each alert is named by an alert_rule_test with a firing expectation. Needs no promtool. */
