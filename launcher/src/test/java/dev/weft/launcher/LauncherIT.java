@@ -68,7 +68,7 @@ class LauncherIT {
 
     @Test
     void badEnvironmentValueIsNamedByItsKey() throws Exception {
-        try (LauncherProcess weft = LauncherProcess.start(java.util.Map.of("WEFT_SHUTDOWN_TIMEOUT", "soon"))) {
+        try (LauncherProcess weft = LauncherProcess.start(java.util.Map.of(ServiceName.environmentVariable("shutdown.timeout"), "soon"))) {
             assertEquals(2, weft.awaitExit(START), weft.output());
             assertEquals(List.of("weft: invalid configuration: shutdown.timeout: expected a duration such as 30s, 500ms, 2m or PT30S, got 'soon'"),
                     weft.stderr(), weft.output());

@@ -38,14 +38,14 @@ class SettingsTest {
 
     @Test
     void environmentVariablesCarryTheServicePrefixAndUseUnderscoresForDotsAndDashes() throws Exception {
+        String prefix = ServiceName.ENV_PREFIX;
         Settings s = Settings.from(Settings.buildConfig(Map.of(), null,
-                Map.of("WEFT_SERVER_PORT", "9090", "WEFT_SHUTDOWN_DRAIN_DELAY", "5s", "WEFT_WORKER_QUEUE_CAPACITY", "7")));
+                Map.of(prefix + "SERVER_PORT", "9090", prefix + "SHUTDOWN_DRAIN_DELAY", "5s", prefix + "WORKER_QUEUE_CAPACITY", "7")));
         assertEquals(9090, s.serverPort());
         assertEquals(Duration.ofSeconds(5), s.drainDelay());
         assertEquals(7, s.queueCapacity());
-        assertEquals("WEFT_", ServiceName.ENV_PREFIX);
-        assertEquals(ServiceName.ENV_PREFIX + "HTTP_AGGREGATE_MAX_TIMEOUT",
-                new Setting("http.aggregate.max-timeout", "").environmentVariable());
+        assertEquals(ServiceName.NAME.toUpperCase(java.util.Locale.ROOT) + "_", prefix, "the prefix comes from the service name");
+        assertEquals(prefix + "HTTP_AGGREGATE_MAX_TIMEOUT", new Setting("http.aggregate.max-timeout", "").environmentVariable());
     }
 
     /** What Kubernetes injects for a Service named "server" in the namespace: not Weft's server.port. */
@@ -62,7 +62,7 @@ class SettingsTest {
 
     @Test
     void commandLineBeatsEnvironment() throws Exception {
-        Settings s = Settings.from(Settings.buildConfig(Map.of("server.port", "7070"), null, Map.of("WEFT_SERVER_PORT", "9090")));
+        Settings s = Settings.from(Settings.buildConfig(Map.of("server.port", "7070"), null, Map.of(ServiceName.environmentVariable("server.port"), "9090")));
         assertEquals(7070, s.serverPort());
     }
 
@@ -107,7 +107,7 @@ class SettingsTest {
     @Test
     void upstreamsCanBeGivenByEnvironment() throws Exception {
         Settings s = Settings.from(Settings.buildConfig(Map.of(), null,
-                Map.of("WEFT_HTTP_AGGREGATE_UPSTREAMS", "users=http://users:8080/api,orders=https://orders/x")));
+                Map.of(ServiceName.environmentVariable("http.aggregate.upstreams"), "users=http://users:8080/api,orders=https://orders/x")));
         assertEquals(List.of("users", "orders"), s.aggregation().upstreams().stream().map(dev.weft.http.Upstream::name).toList());
     }
 
