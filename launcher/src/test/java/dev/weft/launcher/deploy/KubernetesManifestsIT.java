@@ -144,6 +144,13 @@ class KubernetesManifestsIT {
             boolean listed = DeployFiles.YAML.readTree(overlay.resolve("kustomization.yaml").toFile()).path("components").toString()
                     .contains("components/podmonitor");
             assertEquals(listed ? 1 : 0, rendered.all("PodMonitor").size(), overlay + ": PodMonitor only with the component");
+            for (JsonNode pm : rendered.all("PodMonitor")) {
+                // The job Prometheus gives these pods is the one the rule tests derive from the files
+                // (a namePrefix in an overlay would rename it, and the rules would miss it).
+                String job = pm.path("metadata").path("namespace").asText() + "/" + pm.path("metadata").path("name").asText();
+                assertEquals(PrometheusJobs.kubernetesJob(PrometheusJobs.namespaces().get(overlay.getFileName().toString())), job,
+                        overlay + ": the rendered PodMonitor's job");
+            }
             for (JsonNode doc : rendered.docs) {
                 if (!listed) {
                     assertFalse(doc.path("apiVersion").asText().startsWith("monitoring.coreos.com/"),
