@@ -1,7 +1,6 @@
 package dev.weft.launcher.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weft.launcher.LauncherProcess;
 import dev.weft.launcher.ServiceName;
 import org.junit.jupiter.api.Test;
@@ -9,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,12 +18,16 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static dev.weft.launcher.deploy.DeployFiles.YAML;
+import static dev.weft.launcher.deploy.Manifests.contains;
+import static dev.weft.launcher.deploy.Manifests.fieldNames;
+import static dev.weft.launcher.deploy.Manifests.fields;
+import static dev.weft.launcher.deploy.Manifests.find;
+import static dev.weft.launcher.deploy.Manifests.resolvePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The Kubernetes manifests (deploy/k8s) against the app's real contract: every file parses; ports,
@@ -86,7 +88,7 @@ class KubernetesManifestsIT {
 
     @Test
     void baseMatchesTheApp() throws Exception {
-        Rendered base = Rendered.base(DeployFiles.deploy("k8s/base"));
+        Manifests base = Manifests.base(DeployFiles.deploy("k8s/base"));
         checkAgainstApp(base, "base");
         checkDeploymentRules(base, "base");
         assertTrue(base.all("PodMonitor").isEmpty(), "base: the PodMonitor is the optional component, not in the base");
@@ -94,9 +96,9 @@ class KubernetesManifestsIT {
 
     @Test
     void overlaysRenderAndMatchTheApp() throws Exception {
-        for (Path overlay : overlays()) {
+        for (Path overlay : Manifests.overlays()) {
             String what = overlay.getFileName().toString();
-            Rendered rendered = new Rendered(Kustomize.render(overlay));
+            Manifests rendered = new Manifests(Kustomize.render(overlay));
             checkAgainstApp(rendered, what);
             checkDeploymentRules(rendered, what);
 
@@ -105,7 +107,7 @@ class KubernetesManifestsIT {
             String namespace = ns.path("metadata").path("name").asText();
             assertEquals("restricted", ns.path("metadata").path("labels").path("pod-security.kubernetes.io/enforce").asText(),
                     what + ": the namespace enforces Pod Security restricted");
-            for (JsonNode doc : rendered.docs) {
+            for (JsonNode doc : rendered.docs()) {
                 if (!doc.path("kind").asText().equals("Namespace")) {
                     assertEquals(namespace, doc.path("metadata").path("namespace").asText(),
                             what + ": namespace of " + doc.path("kind").asText() + " " + doc.path("metadata").path("name").asText());
@@ -116,9 +118,9 @@ class KubernetesManifestsIT {
             JsonNode deployment = rendered.one("Deployment");
             String image = rendered.container().path("image").asText();
             String tag = image.substring(image.lastIndexOf(':') + 1);
-            for (JsonNode doc : rendered.docs) {
+            for (JsonNode doc : rendered.docs()) {
                 JsonNode labels = doc.path("metadata").path("labels");
-                if (!appName(rendered).equals(labels.path("app.kubernetes.io/name").asText())) {
+                if (!rendered.appName().equals(labels.path("app.kubernetes.io/name").asText())) {
                     continue; // the namespace, and the dev database, are not the app
                 }
                 for (String l : RECOMMENDED) {
@@ -139,8 +141,8 @@ class KubernetesManifestsIT {
         Path component = DeployFiles.deploy("k8s/components/podmonitor");
         assertEquals("Component", DeployFiles.YAML.readTree(component.resolve("kustomization.yaml").toFile()).path("kind").asText());
         int with = 0;
-        for (Path overlay : overlays()) {
-            Rendered rendered = new Rendered(Kustomize.render(overlay));
+        for (Path overlay : Manifests.overlays()) {
+            Manifests rendered = new Manifests(Kustomize.render(overlay));
             boolean listed = DeployFiles.YAML.readTree(overlay.resolve("kustomization.yaml").toFile()).path("components").toString()
                     .contains("components/podmonitor");
             assertEquals(listed ? 1 : 0, rendered.all("PodMonitor").size(), overlay + ": PodMonitor only with the component");
@@ -151,7 +153,7 @@ class KubernetesManifestsIT {
                 assertEquals(PrometheusJobs.kubernetesJob(PrometheusJobs.namespaces().get(overlay.getFileName().toString())), job,
                         overlay + ": the rendered PodMonitor's job");
             }
-            for (JsonNode doc : rendered.docs) {
+            for (JsonNode doc : rendered.docs()) {
                 if (!listed) {
                     assertFalse(doc.path("apiVersion").asText().startsWith("monitoring.coreos.com/"),
                             overlay + ": without the component nothing needs the operator's CRDs");
@@ -162,18 +164,10 @@ class KubernetesManifestsIT {
         assertTrue(with >= 1, "at least one overlay (prod) scrapes with the PodMonitor");
     }
 
-    static List<Path> overlays() throws Exception {
-        try (Stream<Path> s = Files.list(DeployFiles.deploy("k8s/overlays"))) {
-            List<Path> dirs = s.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml"))).sorted().toList();
-            assertTrue(dirs.size() >= 2, "expected the dev and prod overlays, found " + dirs);
-            return dirs;
-        }
-    }
-
     /** The probe paths and the metrics path answer on a real launcher's admin port, with the ConfigMap's file. */
     @Test
     void probesAndScrapePathWorkOnTheRunningApp() throws Exception {
-        Rendered base = Rendered.base(DeployFiles.deploy("k8s/base"));
+        Manifests base = Manifests.base(DeployFiles.deploy("k8s/base"));
         JsonNode c = base.container();
         Path configFile = DeployFiles.deploy("k8s/base/application.yaml");
         String startup = c.path("startupProbe").path("httpGet").path("path").asText();
@@ -205,7 +199,7 @@ class KubernetesManifestsIT {
 
     // --- the checks, for the base and each rendered overlay -----------------------------------------
 
-    private static void checkAgainstApp(Rendered m, String what) throws Exception {
+    private static void checkAgainstApp(Manifests m, String what) throws Exception {
         JsonNode deployment = m.one("Deployment");
         JsonNode podSpec = deployment.path("spec").path("template").path("spec");
         JsonNode c = m.container();
@@ -309,7 +303,7 @@ class KubernetesManifestsIT {
      * ConfigMap; its keys and the environment variables are real keys of the app. Effective =
      * defaults < file < env < args. A variable set from a Secret has the value {@code secret:NAME/KEY}.
      */
-    private static Map<String, String> effectiveConfig(Rendered m, String what) throws Exception {
+    private static Map<String, String> effectiveConfig(Manifests m, String what) throws Exception {
         Map<String, String> defaults = DeployFiles.appDefaults();
         Set<String> keys = new java.util.HashSet<>(defaults.keySet());
         keys.addAll(KEYS_DECLARED_ELSEWHERE);
@@ -371,10 +365,10 @@ class KubernetesManifestsIT {
      * Secret; no service links; a tokenless ServiceAccount; Pod Security "restricted" with a
      * read-only root file system; no mutable image tag that a node would not pull again.
      */
-    private static void checkDeploymentRules(Rendered m, String what) throws Exception {
+    private static void checkDeploymentRules(Manifests m, String what) throws Exception {
         for (JsonNode hpa : m.all("HorizontalPodAutoscaler")) {
             JsonNode target = hpa.path("spec").path("scaleTargetRef");
-            JsonNode owned = find(m.docs, d -> d.path("kind").asText().equals(target.path("kind").asText())
+            JsonNode owned = find(m.docs(), d -> d.path("kind").asText().equals(target.path("kind").asText())
                     && d.path("metadata").path("name").asText().equals(target.path("name").asText()), what + ": HPA target " + target);
             assertFalse(owned.path("spec").has("replicas"), what + ": " + target.path("name").asText()
                     + " sets spec.replicas, which would reset the HPA's count on every kubectl apply");
@@ -382,7 +376,7 @@ class KubernetesManifestsIT {
                 checkSharedJobStore(m, what);
             }
         }
-        for (JsonNode workload : m.docs) {
+        for (JsonNode workload : m.docs()) {
             if (!Set.of("Deployment", "StatefulSet", "DaemonSet").contains(workload.path("kind").asText())) {
                 continue;
             }
@@ -406,7 +400,7 @@ class KubernetesManifestsIT {
     }
 
     /** More than one replica: the postgres job store, with its credentials from a Secret. */
-    private static void checkSharedJobStore(Rendered m, String what) throws Exception {
+    private static void checkSharedJobStore(Manifests m, String what) throws Exception {
         Map<String, String> effective = effectiveConfig(m, what);
         JsonNode c = m.container();
         JsonNode podSpec = m.one("Deployment").path("spec").path("template").path("spec");
@@ -440,98 +434,10 @@ class KubernetesManifestsIT {
                 .has("emptyDir"), what + ": /tmp is an emptyDir");
     }
 
-    /** The app's name: the pod label app.kubernetes.io/name of its Deployment. */
-    static String appName(Rendered m) {
-        return m.one("Deployment").path("spec").path("template").path("metadata").path("labels").path("app.kubernetes.io/name").asText();
-    }
-
-    private static Set<String> fieldNames(JsonNode node) {
-        Set<String> names = new java.util.TreeSet<>();
-        node.fieldNames().forEachRemaining(names::add);
-        return names;
-    }
-
     /** The numeric user of the Dockerfile's USER line. */
     static long dockerfileUid() throws Exception {
         Matcher m = Pattern.compile("(?m)^USER\\s+(\\d+)(?::\\d+)?\\s*$").matcher(Files.readString(DeployFiles.deploy("container/Dockerfile")));
         assertTrue(m.find(), "the Dockerfile needs a numeric USER uid[:gid]");
         return Long.parseLong(m.group(1));
-    }
-
-    private static int resolvePort(JsonNode port, Map<String, Integer> byName) {
-        if (port.isInt()) {
-            return port.asInt();
-        }
-        Integer p = byName.get(port.asText());
-        assertNotNull(p, "no container port named " + port.asText());
-        return p;
-    }
-
-    private static Map<String, String> fields(JsonNode node) {
-        Map<String, String> out = new LinkedHashMap<>();
-        node.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
-        return out;
-    }
-
-    private static boolean contains(JsonNode array, String value) {
-        for (JsonNode n : array) {
-            if (n.asText().equals(value)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static JsonNode find(Iterable<JsonNode> nodes, java.util.function.Predicate<JsonNode> test, String what) {
-        for (JsonNode n : nodes) {
-            if (test.test(n)) {
-                return n;
-            }
-        }
-        throw new AssertionError("not found: " + what);
-    }
-
-    /** A set of manifests: rendered by kustomize, or the base's files with its ConfigMap generator applied. */
-    record Rendered(List<JsonNode> docs) {
-
-        static Rendered base(Path dir) throws Exception {
-            JsonNode k = YAML.readTree(dir.resolve("kustomization.yaml").toFile());
-            List<JsonNode> docs = new ArrayList<>();
-            for (JsonNode r : k.path("resources")) {
-                docs.addAll(DeployFiles.yamlDocuments(dir.resolve(r.asText())));
-            }
-            for (JsonNode gen : k.path("configMapGenerator")) {
-                ObjectNode cm = DeployFiles.object();
-                cm.put("apiVersion", "v1").put("kind", "ConfigMap");
-                cm.putObject("metadata").put("name", gen.path("name").asText());
-                ObjectNode data = cm.putObject("data");
-                for (JsonNode f : gen.path("files")) {
-                    data.put(Path.of(f.asText()).getFileName().toString(), Files.readString(dir.resolve(f.asText())));
-                }
-                docs.add(cm);
-            }
-            return new Rendered(docs);
-        }
-
-        List<JsonNode> all(String kind) {
-            return docs.stream().filter(d -> d.path("kind").asText().equals(kind)).toList();
-        }
-
-        /** The one object of this kind; of several (the dev database's Service, say), the app's own. */
-        JsonNode one(String kind) {
-            List<JsonNode> found = all(kind);
-            if (found.size() > 1 && !kind.equals("Deployment")) {
-                String app = appName(this);
-                found = found.stream().filter(d -> app.equals(d.path("metadata").path("labels").path("app.kubernetes.io/name").asText())).toList();
-            }
-            assertEquals(1, found.size(), "expected exactly one " + kind + " of the app");
-            return found.getFirst();
-        }
-
-        JsonNode container() {
-            JsonNode containers = one("Deployment").path("spec").path("template").path("spec").path("containers");
-            assertEquals(1, containers.size(), "one container");
-            return containers.get(0);
-        }
     }
 }

@@ -31,7 +31,7 @@ final class PrometheusJobs {
     /** Each overlay's namespace, by the overlay's directory name (dev, prod). */
     static Map<String, String> namespaces() throws Exception {
         Map<String, String> namespaces = new LinkedHashMap<>();
-        for (Path overlay : KubernetesManifestsIT.overlays()) {
+        for (Path overlay : Manifests.overlays()) {
             String namespace = DeployFiles.YAML.readTree(overlay.resolve("kustomization.yaml").toFile()).path("namespace").asText();
             assertFalse(namespace.isEmpty(), overlay + " sets its namespace");
             namespaces.put(overlay.getFileName().toString(), namespace);
