@@ -36,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * meets Pod Security "restricted"; and the rules of docs/DEPLOY.md: no replicas where an HPA owns
  * the count, the shared job store wherever more than one replica can run, no service links, a
  * tokenless ServiceAccount, the NetworkPolicy, the recommended labels, no mutable image tag that
- * a node would not pull again. The base is checked from its files; each overlay as rendered by
+ * a node would not pull again; and every object's schema, with the Kubernetes client's models
+ * ({@link KubernetesApi}). The base is checked from its files; each overlay as rendered by
  * kustomize ({@link Kustomize}: skipped without it, failed under CI). Names and namespaces come
  * from the manifests themselves, so a renamed fork is checked the same way.
  */
@@ -59,6 +60,8 @@ class KubernetesManifestsIT {
     /** The recommended labels every object of the app carries (kubernetes.io "Recommended Labels"). */
     private static final List<String> RECOMMENDED = List.of("app.kubernetes.io/name", "app.kubernetes.io/instance",
             "app.kubernetes.io/version", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by");
+    /** Custom resources, which the Kubernetes client has no model of. */
+    private static final Set<String> CUSTOM_KINDS = Set.of("monitoring.coreos.com/v1/PodMonitor");
     /** A tag that names one build for good: a digest, or a release number such as 0.1.0 or 17.6. */
     private static final Pattern PINNED_IMAGE = Pattern.compile(".*@sha256:[0-9a-f]{64}|.*:v?\\d+\\.\\d+[^/:]*");
 
@@ -131,6 +134,36 @@ class KubernetesManifestsIT {
             JsonNode podLabels = deployment.path("spec").path("template").path("metadata").path("labels");
             for (String l : List.of("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version")) {
                 assertEquals(deployment.path("metadata").path("labels").path(l).asText(), podLabels.path(l).asText(), what + ": pod label " + l);
+            }
+        }
+    }
+
+    /**
+     * Every object is one the Kubernetes API accepts as written: parsed by the official client's
+     * models, which reject unknown or misspelt fields, missing required ones and wrong types. A
+     * kind without a model here (a CRD such as the PodMonitor) is named in CUSTOM_KINDS, or fails.
+     */
+    @Test
+    void everyObjectMatchesTheKubernetesApi() throws Exception {
+        List<Manifests> all = new java.util.ArrayList<>(List.of(Manifests.base(DeployFiles.deploy("k8s/base"))));
+        all.add(new Manifests(DeployFiles.yamlDocuments(DeployFiles.deploy("k8s/components/podmonitor/podmonitor.yaml"))));
+        for (Path overlay : Manifests.overlays()) {
+            all.add(new Manifests(Kustomize.render(overlay)));
+        }
+        for (Manifests m : all) {
+            for (JsonNode doc : m.docs()) {
+                String kind = doc.path("kind").asText();
+                String what = kind + " " + doc.path("metadata").path("name").asText();
+                if (CUSTOM_KINDS.contains(doc.path("apiVersion").asText() + "/" + kind)) {
+                    continue;
+                }
+                KubernetesApi.Parser parser = KubernetesApi.MODELS.get(doc.path("apiVersion").asText() + "/" + kind);
+                assertNotNull(parser, what + ": no model for " + doc.path("apiVersion").asText() + " " + kind);
+                try {
+                    parser.parse(DeployFiles.JSON.writeValueAsString(doc));
+                } catch (IllegalArgumentException | java.io.IOException | com.google.gson.JsonParseException e) {
+                    fail(what + " is not valid for the Kubernetes API: " + e.getMessage());
+                }
             }
         }
     }
