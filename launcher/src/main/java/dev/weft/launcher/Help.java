@@ -1,7 +1,5 @@
 package dev.weft.launcher;
 
-import io.helidon.config.Config;
-
 import java.io.PrintStream;
 
 /** The text of {@code ./run --help}: usage, exit codes, and every configuration key with its default. */
@@ -22,12 +20,11 @@ final class Help {
         out.println("Configuration (highest priority first): --key=value, -Dkey=value, environment variable,");
         out.println("--config=FILE, the defaults in application.yaml.");
         out.println();
-        Config defaults = Settings.defaults();
-        int keyWidth = Settings.KEYS.stream().mapToInt(s -> s.key().length()).max().orElse(0);
+        int keyWidth = Catalogue.KEYS.stream().mapToInt(s -> s.key().length()).max().orElse(0);
         String row = "  %-" + keyWidth + "s  %-" + keyWidth + "s  %-10s %s%n";
         out.printf(row, "key", "environment variable", "default", "meaning");
-        for (Setting s : Settings.KEYS) {
-            String def = defaults.get(s.key()).asString().orElse("");
+        for (Setting<?> s : Catalogue.KEYS) {
+            String def = s.defaultValue();
             out.printf(row, s.key(), s.environmentVariable(), def.isEmpty() ? "\"\"" : def, s.description());
         }
     }
