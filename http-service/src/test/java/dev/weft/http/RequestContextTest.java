@@ -52,11 +52,14 @@ class RequestContextTest {
         return server.port();
     }
 
-    /** The deadline the handler's context got, in milliseconds from the moment it was taken. */
+    /**
+     * How long the handler's context has left, in milliseconds, just after it was taken: at most
+     * the timeout it was given (its deadline was computed a moment earlier).
+     */
     private Handler remainingMillis(java.util.function.Function<io.helidon.webserver.http.ServerRequest, Context> get) {
         return (req, res) -> {
-            Instant now = Instant.now();
             Context ctx = get.apply(req);
+            Instant now = Instant.now();
             seen.set(ctx);
             res.send(ctx.deadline().map(d -> String.valueOf(Duration.between(now, d).toMillis())).orElse("none"));
         };
