@@ -3,10 +3,10 @@ package dev.weft.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.weft.patterns.CancelContext;
 import dev.weft.patterns.Context;
-import dev.weft.patterns.ErrGroup;
+import dev.weft.patterns.DeadlineExceededException;
 import dev.weft.patterns.SingleFlight;
+import io.helidon.http.BadRequestException;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -18,19 +18,19 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 
 /**
  * {@code GET /api/v1/aggregate[?mode=all|partial]}: calls every configured upstream concurrently
- * ({@link ErrGroup} with a limit) under one deadline ({@link Context}), and collapses identical
- * concurrent requests into one fan-out ({@link SingleFlight}).
+ * ({@link FanOut} with a limit, through the {@code aggregate} {@link UpstreamClient}) under one
+ * deadline ({@link RequestContext}), and collapses identical concurrent requests into one fan-out
+ * ({@link SingleFlight}).
  *
  * <ul>
  *   <li>Deadline: {@code http.aggregate.timeout}, or the {@code X-Request-Timeout} header
  *       (integer milliseconds, {@code 500ms} or {@code 2s}) clamped to {@code
- *       http.aggregate.max-timeout}; a malformed or zero header is a 400. The request context
- *       derives from the server's lifetime, so the end of the shutdown budget cancels it.</li>
+ *       http.aggregate.max-timeout}; a malformed or zero header is a 400. The fan-out runs under
+ *       the leading request's {@link RequestContext}, so the end of the shutdown budget cancels it.</li>
  *   <li>{@code mode=all} (default): the first failing upstream cancels the others; the answer
  *       is 502, or 504 when the failure was the deadline.</li>
  *   <li>{@code mode=partial}: every upstream's failure is reported as its {@code error}, and the
@@ -40,7 +40,8 @@ import java.util.concurrent.ExecutionException;
  */
 final class AggregateRoutes implements HttpService {
 
-    static final String TIMEOUT_HEADER = "X-Request-Timeout";
+    /** The name of this route's {@link UpstreamClient}, and so of its metric {@code http_aggregate_upstream_seconds}. */
+    static final String CLIENT = "aggregate";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Requests with the same key share one fan-out and its answer. */
@@ -58,25 +59,13 @@ final class AggregateRoutes implements HttpService {
         }
     }
 
-    /** Thrown by a task in {@code all} mode to fail the group with the upstream's result. */
-    private static final class UpstreamFailed extends Exception {
-        final UpstreamClient.Result result;
-
-        UpstreamFailed(UpstreamClient.Result result) {
-            super(result.name() + ": " + result.error(), null, false, false);
-            this.result = result;
-        }
-    }
-
     private final Aggregation config;
-    private final Context lifetime;
     private final UpstreamClient client;
     private final SingleFlight<Key, Answer> flights = new SingleFlight<>();
     private final Counter collapsed;
 
-    AggregateRoutes(Aggregation config, Context lifetime, UpstreamClient client, MeterRegistry registry) {
+    AggregateRoutes(Aggregation config, UpstreamClient client, MeterRegistry registry) {
         this.config = config;
-        this.lifetime = lifetime;
         this.client = client;
         this.collapsed = Counter.builder("http.aggregate.collapsed")
                 .description("Aggregate requests answered by an identical request's fan-out (SingleFlight)")
@@ -94,23 +83,19 @@ final class AggregateRoutes implements HttpService {
             invalid("mode must be 'all' or 'partial'").send(req, res);
             return;
         }
-        Duration timeout = config.timeout();
-        var header = req.headers().first(io.helidon.http.HeaderNames.create(TIMEOUT_HEADER));
-        if (header.isPresent()) {
-            Duration asked = Timeouts.parse(header.get());
-            if (asked == null || asked.isZero()) {
-                invalid(TIMEOUT_HEADER + " must be positive integer milliseconds, or like 500ms or 2s").send(req, res);
-                return;
-            }
-            timeout = asked.compareTo(config.maxTimeout()) > 0 ? config.maxTimeout() : asked;
+        Duration timeout;
+        try {
+            timeout = RequestContext.timeout(req, config.timeout(), config.maxTimeout());
+        } catch (BadRequestException e) {
+            invalid(e.getMessage()).send(req, res);
+            return;
         }
-        Duration effective = timeout;
         boolean[] led = {false};
         Answer answer;
         try {
-            SingleFlight.Result<Answer> r = flights.doCall(new Key(mode, effective.toMillis()), () -> {
+            SingleFlight.Result<Answer> r = flights.doCall(new Key(mode, timeout.toMillis()), () -> {
                 led[0] = true;
-                return fanOut(mode.equals("all"), effective);
+                return fanOut(RequestContext.of(req, timeout), mode.equals("all"), timeout);
             });
             if (r.shared() && !led[0]) {
                 collapsed.increment();
@@ -127,67 +112,42 @@ final class AggregateRoutes implements HttpService {
         answer.send(req, res);
     }
 
-    private Answer fanOut(boolean all, Duration timeout) {
-        List<Upstream> upstreams = config.upstreams();
-        UpstreamClient.Result[] results = new UpstreamClient.Result[upstreams.size()];
-        CancelContext ctx = Context.withTimeout(lifetime, timeout);
+    /**
+     * Calls every upstream under {@code ctx}. In {@code all} mode the first failure fails the
+     * fan-out ({@link UpstreamClient.Result#orThrow()}), which cancels the other calls.
+     */
+    private Answer fanOut(Context ctx, boolean all, Duration timeout) throws Exception {
+        List<FanOut.Task<UpstreamClient.Result>> calls = config.upstreams().stream()
+                .<FanOut.Task<UpstreamClient.Result>>map(u -> c -> {
+                    UpstreamClient.Result r = client.get(c, u);
+                    return all ? r.orThrow() : r;
+                })
+                .toList();
+        List<UpstreamClient.Result> results;
         try {
-            ErrGroup group = ErrGroup.withContext(ctx);
-            group.setLimit(config.concurrency());
-            Throwable failure = null;
-            boolean interrupted = false;
-            try {
-                for (int i = 0; i < results.length; i++) {
-                    int at = i;
-                    group.go(() -> {
-                        UpstreamClient.Result r = client.call(group.context(), upstreams.get(at));
-                        results[at] = r;
-                        if (all && !r.ok()) {
-                            throw new UpstreamFailed(r);
-                        }
-                    });
-                }
-            } catch (CancellationException interruptedWhileWaitingForASlot) {
-                interrupted = Thread.interrupted();
-                ctx.cancel();
-            }
-            // Every task honours ctx, so once it is cancelled this wait is short: never leave
-            // calls running behind the answer.
-            while (true) {
-                try {
-                    group.await();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    ctx.cancel();
-                } catch (ExecutionException e) {
-                    failure = e.getCause();
-                    break;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            if (lifetime.isDone() || interrupted) {
+            results = FanOut.all(ctx, config.concurrency(), calls);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return shuttingDown();
+        } catch (UpstreamException e) {
+            if (cancelledByShutdown(ctx)) {
                 return shuttingDown();
             }
-            if (failure instanceof UpstreamFailed f) {
-                UpstreamClient.Result r = f.result;
-                return r.outcome() == UpstreamClient.Outcome.TIMEOUT
-                        ? new Answer(null, Problem.forStatus(Status.GATEWAY_TIMEOUT_504, "upstream " + r.name()
-                                + " did not answer within " + timeout.toMillis() + " ms"))
-                        : new Answer(null, Problem.forStatus(Status.BAD_GATEWAY_502, "upstream " + r.name() + ": " + r.error()));
-            }
-            if (failure != null) {
-                throw new IllegalStateException("aggregate task failed", failure);
-            }
-            return new Answer(body(all, timeout, results), null);
-        } finally {
-            ctx.cancel();
+            UpstreamClient.Result r = e.result();
+            return r.outcome() == UpstreamClient.Outcome.TIMEOUT
+                    ? new Answer(null, Problem.forStatus(Status.GATEWAY_TIMEOUT_504, "upstream " + r.name()
+                            + " did not answer within " + timeout.toMillis() + " ms"))
+                    : new Answer(null, Problem.forStatus(Status.BAD_GATEWAY_502, "upstream " + r.name() + ": " + r.error()));
         }
+        return cancelledByShutdown(ctx) ? shuttingDown() : new Answer(body(all, timeout, results), null);
     }
 
-    private static byte[] body(boolean all, Duration timeout, UpstreamClient.Result[] results) {
+    /** The request's context is done, and not by its deadline: the shutdown budget ended. */
+    private static boolean cancelledByShutdown(Context ctx) {
+        return ctx.isDone() && !(ctx.err() instanceof DeadlineExceededException);
+    }
+
+    private static byte[] body(boolean all, Duration timeout, List<UpstreamClient.Result> results) {
         ObjectNode body = JSON.createObjectNode();
         body.put("mode", all ? "all" : "partial");
         body.put("timeoutMillis", timeout.toMillis());

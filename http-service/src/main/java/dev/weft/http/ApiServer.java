@@ -20,7 +20,10 @@ import java.util.concurrent.CountDownLatch;
  * The public API server (port 8080 by default) as a supervised {@link Service}.
  *
  * <p>Routes from other modules (the worker's job API) are mounted through
- * {@link Builder#mount(String, HttpService)}, so this module never imports them.
+ * {@link Builder#mount(String, HttpService)}, so this module never imports them. A route class
+ * that calls upstreams is mounted with {@link Builder#routes(String, RouteFactory)}, one line,
+ * and takes its {@link UpstreamClient}s from the server's {@link Resources}. Every handler gets
+ * its request's context from {@link RequestContext#of}.
  *
  * <p>Routes: {@code GET /api/v1/hello}, {@code GET /api/v1/aggregate}, {@code GET
  * /api/v1/demo/upstream/{name}}, {@code GET /openapi}, and whatever is mounted. Every error is an
@@ -44,7 +47,8 @@ public final class ApiServer implements Service {
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** Written by start(); start() happens-before stop() and port() by the Service contract. */
     private volatile WebServer server;
-    private volatile UpstreamClient upstreamClient;
+    /** The upstream clients route factories asked for, by name; closed by stop(). */
+    private final java.util.Map<String, UpstreamClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
     private final RouteCatalog catalog = new RouteCatalog();
 
     private ApiServer(Builder config) {
@@ -67,11 +71,10 @@ public final class ApiServer implements Service {
 
     @Override
     public void start() {
-        upstreamClient = new UpstreamClient(config.registry, this::selfAuthority);
         try {
             server = startServer();
         } catch (RuntimeException | Error e) {
-            upstreamClient.close();
+            closeClients();
             throw e;
         }
     }
@@ -118,14 +121,15 @@ public final class ApiServer implements Service {
     private void routing(HttpRouting.Builder routing) {
         RateLimiter limiter = config.rateLimitRps > 0 ? new RateLimiter(config.rateLimitRps, config.rateLimitBurst) : null;
         routing.addFilter(new RequestFilter(config.registry, config.maxConcurrentRequests, limiter));
+        routing.addFilter(RequestContext.filter(lifetime));
         routing.register("/api/v1", catalog.recording("/api/v1", new HelloRoutes()));
-        routing.register("/api/v1", catalog.recording("/api/v1",
-                new AggregateRoutes(config.aggregation, lifetime, upstreamClient, config.registry)));
         routing.register("/api/v1", catalog.recording("/api/v1", new DemoUpstreamRoutes(lifetime)));
         routing.register(catalog.recording("", new OpenApiRoutes()));
+        Resources resources = new Resources();
         for (Mount m : config.mounts) {
-            routing.register(m.path(), catalog.recording(m.path(), m.service()));
+            routing.register(m.path(), catalog.recording(m.path(), m.routes().create(resources)));
         }
+        routing.error(UpstreamException.class, (req, res, e) -> e.problem().send(req, res));
         ErrorResponses.install(routing, catalog);
     }
 
@@ -154,12 +158,45 @@ public final class ApiServer implements Service {
             return onBudgetEnd.stop();
         } finally {
             lifetime.cancel();
-            upstreamClient.close();
+            closeClients();
             stopped.countDown();
         }
     }
 
-    private record Mount(String path, HttpService service) { }
+    private void closeClients() {
+        clients.values().forEach(UpstreamClient::close);
+    }
+
+    /**
+     * What a route class may take from the server, in its {@link RouteFactory}: named upstream
+     * clients, which the server closes when it stops, and the meter registry for its own metrics.
+     */
+    public final class Resources {
+
+        private Resources() {
+        }
+
+        /**
+         * The upstream client named {@code name}, created on first use; its calls are timed in
+         * {@code http_<name>_upstream_seconds} and {@value Upstream#SELF} in its URLs is this server.
+         */
+        public UpstreamClient client(String name) {
+            return clients.computeIfAbsent(name, n -> new UpstreamClient(n, config.registry, ApiServer.this::selfAuthority));
+        }
+
+        /** Where the server's metrics go: register a route's own counters and timers here. */
+        public MeterRegistry registry() {
+            return config.registry;
+        }
+    }
+
+    /** Makes a route class from the server's {@link Resources}; called once, as the server starts. */
+    @FunctionalInterface
+    public interface RouteFactory {
+        HttpService create(Resources resources);
+    }
+
+    private record Mount(String path, RouteFactory routes) { }
 
     /** Configuration of the API server. */
     public static final class Builder {
@@ -175,6 +212,8 @@ public final class ApiServer implements Service {
         private Aggregation aggregation = Aggregation.defaults();
 
         private Builder() {
+            // The built-in fan-out, mounted the way a fork mounts its own route classes.
+            routes("/api/v1", r -> new AggregateRoutes(aggregation, r.client(AggregateRoutes.CLIENT), r.registry()));
         }
 
         /** The address to bind ({@code server.host}). */
@@ -245,7 +284,18 @@ public final class ApiServer implements Service {
          * parse errors, are answered as {@link Problem}s; a wrong method on their paths gets 405.
          */
         public Builder mount(String path, HttpService service) {
-            mounts.add(new Mount(path, service));
+            Objects.requireNonNull(service, "service");
+            return routes(path, r -> service);
+        }
+
+        /**
+         * Mounts a route class under {@code path} that needs the server's {@link Resources} (its
+         * upstream clients, the registry), e.g. {@code .routes("/api/v1", r -> new
+         * OrderSummaryRoutes(r.client("orders"), ...))}. Its errors are answered as in {@link
+         * #mount(String, HttpService)}; an {@link UpstreamException} as its problem.
+         */
+        public Builder routes(String path, RouteFactory factory) {
+            mounts.add(new Mount(Objects.requireNonNull(path, "path"), Objects.requireNonNull(factory, "factory")));
             return this;
         }
 

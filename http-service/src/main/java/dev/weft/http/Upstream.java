@@ -10,9 +10,11 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * One upstream of {@code GET /api/v1/aggregate}.
+ * One upstream an {@link UpstreamClient} calls: one of {@code GET /api/v1/aggregate}'s, or any a
+ * route of yours calls.
  *
- * @param name short label used in responses and as the {@code upstream} metric tag
+ * @param name short label used in responses and as the {@code upstream} metric tag (so: a fixed
+ *             word per upstream, never per request)
  * @param url  an absolute {@code http} or {@code https} URL; the placeholder {@value #SELF} stands
  *             for this server's own {@code host:port}, resolved at request time, so that the
  *             default demo upstreams follow the port actually bound (port 0 in tests)
@@ -43,9 +45,19 @@ public record Upstream(String name, String url) {
         }
     }
 
-    /** The URL with {@value #SELF} replaced by {@code selfAuthority} ({@code host:port}). */
-    URI resolve(String selfAuthority) {
-        return URI.create(url.replace(SELF, selfAuthority));
+    /**
+     * The same upstream (same name, so the same metric series) at {@code path} below its URL, e.g.
+     * {@code orders.at("/orders/" + id)}. Validate what goes into {@code path}: it is not encoded.
+     *
+     * @throws IllegalArgumentException if the result is not a valid URL
+     */
+    public Upstream at(String path) {
+        return new Upstream(name, url + path);
+    }
+
+    /** The URL, with {@value #SELF} replaced by what {@code selfAuthority} supplies ({@code host:port}) if it occurs. */
+    URI resolve(java.util.function.Supplier<String> selfAuthority) {
+        return URI.create(url.contains(SELF) ? url.replace(SELF, selfAuthority.get()) : url);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.weft.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.patterns.Context;
 import dev.weft.patterns.DeadlineExceededException;
 import dev.weft.patterns.WeftThreads;
@@ -22,55 +24,118 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
- * Real HTTP calls to upstreams with the JDK's {@link HttpClient}, each bounded by a {@link Context}:
- * when the context is done (deadline, shutdown, a failed sibling) or the calling thread is
- * interrupted, the exchange is aborted and its connection closed, so the upstream sees the
- * cancellation. Every call is timed in {@code http_aggregate_upstream_seconds{upstream,outcome}}.
+ * A named client for upstream HTTP calls, each bounded by a {@link Context}: when the context is
+ * done (deadline, shutdown, a failed sibling) or the calling thread is interrupted, the exchange is
+ * aborted and its connection closed, so the upstream sees the cancellation. Built on the JDK's
+ * {@link HttpClient} (HTTP/1.1, no redirects).
+ *
+ * <p>Each client has its own metric, named after it: client {@code orders} times every call in
+ * {@code http_orders_upstream_seconds{upstream,outcome}} (so the aggregate route's client, {@code
+ * aggregate}, records {@code http_aggregate_upstream_seconds}). {@code upstream} is the {@link
+ * Upstream}'s name, never its URL, so the series stay few.
+ *
+ * <p>Get one from {@link ApiServer.Resources#client(String)} in a route factory: the server closes
+ * it when it stops and resolves {@value Upstream#SELF} to its own address. {@link #create} makes
+ * one for elsewhere (tests, jobs), which its creator closes. Thread-safe.
  */
-final class UpstreamClient implements AutoCloseable {
+public final class UpstreamClient implements AutoCloseable {
+
+    /** Largest response body kept; a longer one fails the call, so a broken upstream cannot exhaust the heap. */
+    public static final int MAX_BODY_BYTES = 1024 * 1024;
 
     /** How a call ended; the lower-case name is the metric's {@code outcome} tag. */
-    enum Outcome { SUCCESS, HTTP_ERROR, TIMEOUT, CANCELLED, ERROR }
+    public enum Outcome { SUCCESS, HTTP_ERROR, TIMEOUT, CANCELLED, ERROR }
+
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,31}");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] NO_BODY = new byte[0];
 
     /**
      * The result of one call.
      *
-     * @param status the upstream's HTTP status, or null if it never answered
-     * @param error  null on success, else for humans: why the call failed
+     * @param name          the upstream's name
+     * @param status        the upstream's HTTP status, or null if it never answered
+     * @param latencyMillis from the call to its end
+     * @param error         null on success, else for humans: why the call failed (no internals)
+     * @param body          the response body, empty when there was none or the call failed
      */
-    record Result(String name, Outcome outcome, Integer status, long latencyMillis, String error) {
-        boolean ok() {
+    public record Result(String name, Outcome outcome, Integer status, long latencyMillis, String error, byte[] body) {
+
+        /** Whether the upstream answered 2xx. */
+        public boolean ok() {
             return outcome == Outcome.SUCCESS;
+        }
+
+        /** This result if {@link #ok()}, else throws it as an {@link UpstreamException} (502, 503 or 504). */
+        public Result orThrow() {
+            if (!ok()) {
+                throw new UpstreamException(this);
+            }
+            return this;
+        }
+
+        /** The body parsed as JSON; an unparsable body is the upstream's fault, a 502. */
+        public JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new UpstreamException(new Result(name, Outcome.ERROR, status, latencyMillis, "answered malformed JSON", NO_BODY));
+            }
         }
     }
 
-    private final ExecutorService executor = Executors.newThreadPerTaskExecutor(WeftThreads.factory("http-client"));
-    private final HttpClient client = HttpClient.newBuilder()
-            .executor(executor)
-            // Plain HTTP/1.1: no h2c upgrade attempt against servers that do not speak HTTP/2.
-            .version(HttpClient.Version.HTTP_1_1)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    private final String name;
+    private final ExecutorService executor;
+    private final HttpClient client;
     private final MeterRegistry registry;
     private final Supplier<String> selfAuthority;
 
-    UpstreamClient(MeterRegistry registry, Supplier<String> selfAuthority) {
+    UpstreamClient(String name, MeterRegistry registry, Supplier<String> selfAuthority) {
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("client name '" + name + "' must be 1-32 of a-z, 0-9 and '_', starting with a letter");
+        }
+        this.name = name;
         this.registry = registry;
         this.selfAuthority = selfAuthority;
+        this.executor = Executors.newThreadPerTaskExecutor(WeftThreads.factory("http-client-" + name));
+        this.client = HttpClient.newBuilder()
+                .executor(executor)
+                // Plain HTTP/1.1: no h2c upgrade attempt against servers that do not speak HTTP/2.
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
     }
 
     /**
-     * Calls {@code upstream} with GET and returns how it went; never throws. Returns by the time
-     * {@code ctx} is done (plus the moment it takes to abort), or soon after the calling thread is
-     * interrupted (then with the interrupt flag set again).
+     * A client whose metric goes to {@code registry}. Upstream URLs must be absolute; {@value
+     * Upstream#SELF} is only resolved for clients of an {@link ApiServer}.
+     *
+     * @param name 1-32 of {@code a-z}, {@code 0-9}, {@code _}, starting with a letter: it becomes part of the metric's name
      */
-    Result call(Context ctx, Upstream upstream) {
+    public static UpstreamClient create(String name, MeterRegistry registry) {
+        return new UpstreamClient(name, registry, () -> {
+            throw new IllegalStateException(Upstream.SELF + " is only known to clients of an ApiServer");
+        });
+    }
+
+    /** The client's name, as in its metric. */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * GETs {@code upstream} ({@code Accept: application/json}) and returns how it went; never
+     * throws. Returns by the time {@code ctx} is done (plus the moment it takes to abort), or soon
+     * after the calling thread is interrupted (then with the interrupt flag set again).
+     */
+    public Result get(Context ctx, Upstream upstream) {
         long start = System.nanoTime();
         Result r = exchange(ctx, upstream, start);
-        Timer.builder("http.aggregate.upstream")
-                .description("Calls to aggregate upstreams")
+        Timer.builder("http." + name + ".upstream")
+                .description("Calls of upstream client " + name)
                 .tag("upstream", upstream.name())
                 .tag("outcome", r.outcome().name())
                 .register(registry)
@@ -82,16 +147,18 @@ final class UpstreamClient implements AutoCloseable {
         if (ctx.isDone()) {
             return ended(ctx, upstream, start);
         }
-        URI uri = upstream.resolve(selfAuthority.get());
+        URI uri = upstream.resolve(selfAuthority);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().header("Accept", "application/json");
         // The context aborts the exchange; the request timeout is only a backstop with the same bound.
         ctx.deadline().ifPresent(d -> request.timeout(positive(Duration.between(Instant.now(), d))));
-        CompletableFuture<HttpResponse<Void>> response = client.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding());
+        CompletableFuture<HttpResponse<byte[]>> response = client.sendAsync(request.build(),
+                HttpResponse.BodyHandlers.limiting(HttpResponse.BodyHandlers.ofByteArray(), MAX_BODY_BYTES));
         Context.AfterFunc abortOnDone = ctx.afterFunc(() -> response.cancel(true));
         try {
-            int status = response.get().statusCode();
+            HttpResponse<byte[]> answer = response.get();
+            int status = answer.statusCode();
             return status >= 200 && status < 300
-                    ? result(upstream, Outcome.SUCCESS, status, start, null)
+                    ? new Result(upstream.name(), Outcome.SUCCESS, status, millisSince(start), null, answer.body())
                     : result(upstream, Outcome.HTTP_ERROR, status, start, "upstream answered " + status);
         } catch (InterruptedException e) {
             response.cancel(true);
@@ -120,14 +187,20 @@ final class UpstreamClient implements AutoCloseable {
     }
 
     private static Result result(Upstream upstream, Outcome outcome, Integer status, long start, String error) {
-        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        return new Result(upstream.name(), outcome, status, ms, error);
+        return new Result(upstream.name(), outcome, status, millisSince(start), error, NO_BODY);
+    }
+
+    private static long millisSince(long start) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     }
 
     /** A one-line reason without internals: what kind of I/O failure, not its stack. */
     private static String describe(Throwable t) {
         if (t instanceof ConnectException) {
             return "connection refused";
+        }
+        if (t instanceof IOException && t.getMessage() != null && t.getMessage().startsWith("body exceeds capacity")) {
+            return "answered more than " + MAX_BODY_BYTES + " bytes";
         }
         if (t instanceof IOException) {
             return "I/O error talking to upstream";

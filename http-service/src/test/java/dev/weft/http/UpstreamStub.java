@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * threads, not Weft's): {@code /ok}, {@code /slow} (answers after 200 ms), {@code /fail} (500), {@code /fail-after-hang} (500 once
  * {@code /hang} has begun),
  * {@code /hang} (starts a response and never ends it; counts {@link #hangClosed} down when the
- * client goes away), {@code /gate} (counts its hits, answers when {@link #release} opens).
+ * client goes away), {@code /big} (a body one byte over {@link UpstreamClient#MAX_BODY_BYTES}), {@code /gate} (counts its hits, answers when {@link #release} opens).
  */
 final class UpstreamStub implements AutoCloseable {
 
@@ -65,6 +65,7 @@ final class UpstreamStub implements AutoCloseable {
             answer(ex, 200);
         });
         server.createContext("/hang", this::hang);
+        server.createContext("/big", ex -> answer(ex, 200, new byte[UpstreamClient.MAX_BODY_BYTES + 1]));
         server.start();
     }
 
@@ -92,7 +93,10 @@ final class UpstreamStub implements AutoCloseable {
     }
 
     private static void answer(HttpExchange ex, int status) throws IOException {
-        byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+        answer(ex, status, "{}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void answer(HttpExchange ex, int status, byte[] body) throws IOException {
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(status, body.length);
         try (OutputStream out = ex.getResponseBody()) {

@@ -1,7 +1,5 @@
 package dev.weft.launcher;
 
-import io.helidon.config.Config;
-
 import java.io.PrintStream;
 
 /** The text of {@code ./run --help}: usage, exit codes, and every configuration key with its default. */
@@ -25,16 +23,15 @@ final class Help {
         out.println("Configuration (highest priority first): --key=value, -Dkey=value, environment variable,");
         out.println("--config=FILE, the defaults in application.yaml. Only variables starting " + ServiceName.ENV_PREFIX + " are read.");
         out.println();
-        Config defaults = Settings.defaults();
-        int keyWidth = Settings.KEYS.stream().mapToInt(s -> s.key().length()).max().orElse(0);
-        int envWidth = Settings.KEYS.stream().mapToInt(s -> s.environmentVariable().length()).max().orElse(0);
+        int keyWidth = Catalogue.KEYS.stream().mapToInt(s -> s.key().length()).max().orElse(0);
+        int envWidth = Catalogue.KEYS.stream().mapToInt(s -> s.environmentVariable().length()).max().orElse(0);
         String row = "  %-" + keyWidth + "s  %-" + envWidth + "s  %-" + DEFAULT_WIDTH + "s %s%n";
         // A default too long for its column goes on a line of its own under the row, so the
         // meaning column stays aligned.
         String longDefault = "  %" + keyWidth + "s  default: %s%n";
         out.printf(row, "key", "environment variable", "default", "meaning");
-        for (Setting s : Settings.KEYS) {
-            String def = defaults.get(s.key()).asString().orElse("");
+        for (Setting<?> s : Catalogue.KEYS) {
+            String def = s.defaultValue();
             String shown = def.isEmpty() ? "\"\"" : def;
             boolean fits = shown.length() <= DEFAULT_WIDTH;
             out.printf(row, s.key(), s.environmentVariable(), fits ? shown : "(below)", s.description());

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import static dev.weft.launcher.Catalogue.*;
+
 /**
  * Weft's entry point: reads the configuration, builds the three services, and runs them under
  * one {@link Supervisor} until SIGTERM or SIGINT, then shuts down in order within the budget.
@@ -63,7 +65,7 @@ public final class Main {
             String value = arg.substring(eq + 1);
             if (key.equals("config")) {
                 configFile = Path.of(value);
-            } else if (Settings.KEYS.stream().anyMatch(s -> s.key().equals(key))) {
+            } else if (Settings.isKey(key)) {
                 overrides.put(key, value);
             } else {
                 err.println("weft: unknown configuration key '" + key + "' (see --help)");
@@ -77,7 +79,7 @@ public final class Main {
             err.println("weft: " + e.getMessage());
             return EXIT_USAGE;
         }
-        Logging.configure(settings.logFormat(), settings.logLevel());
+        Logging.configure(settings.get(LOG_FORMAT), settings.get(LOG_LEVEL));
         try {
             return serve(settings);
         } catch (InterruptedException e) {
@@ -88,7 +90,7 @@ public final class Main {
 
     private static int serve(Settings settings) throws InterruptedException {
         System.Logger log = System.getLogger(Main.class.getName());
-        try (Metrics metrics = Metrics.create(settings.application(), settings.instance());
+        try (Metrics metrics = Metrics.create(settings.get(APPLICATION), settings.get(INSTANCE));
              Signals.Notification signals = Signals.notifyContext(dev.weft.patterns.Context.background(), "TERM", "INT")) {
             signals.onRepeat(signal -> {
                 log.log(System.Logger.Level.WARNING, "second signal " + signal + " during shutdown: exiting at once");
@@ -96,35 +98,35 @@ public final class Main {
                 Runtime.getRuntime().halt(EXIT_ABANDONED);
             });
 
-            Health health = new Health(settings.healthTimeout());
-            AdminServer admin = new AdminServer(settings.adminHost(), settings.adminPort(), metrics.registry(), health);
+            Health health = new Health(settings.get(HEALTH_TIMEOUT));
+            AdminServer admin = new AdminServer(settings.get(ADMIN_HOST), settings.get(ADMIN_PORT), metrics.registry(), health);
             WorkerService.Builder workers = WorkerService.builder()
-                    .workers(settings.workers())
-                    .queueCapacity(settings.queueCapacity())
-                    .storeCapacity(settings.storeCapacity())
-                    .rateLimit(settings.workerRate(), settings.workerBurst())
-                    .jobTimeout(settings.jobTimeout())
-                    .maxAttempts(settings.maxAttempts())
-                    .retention(settings.retention())
+                    .workers(settings.get(WORKERS))
+                    .queueCapacity(settings.get(QUEUE_CAPACITY))
+                    .storeCapacity(settings.get(STORE_CAPACITY))
+                    .rateLimit(settings.get(WORKER_RATE), settings.get(WORKER_BURST))
+                    .jobTimeout(settings.get(JOB_TIMEOUT))
+                    .maxAttempts(settings.get(MAX_ATTEMPTS))
+                    .retention(settings.get(RETENTION))
                     .registry(metrics.registry())
                     .handler(new ChecksumHandler())
-                    .handler(new FetchHandler(java.util.Set.copyOf(settings.fetchAllowedHosts()),
-                            settings.fetchMaxUrls(), settings.fetchConcurrency()));
-            if (settings.faults().jobHandlers()) {
+                    .handler(new FetchHandler(java.util.Set.copyOf(settings.get(FETCH_ALLOWED_HOSTS)),
+                            settings.get(FETCH_MAX_URLS), settings.get(FETCH_CONCURRENCY)));
+            if (settings.get(FAULT_JOB_HANDLERS)) {
                 FaultJobHandlers.all().forEach(workers::handler);
             }
             WorkerService worker = workers.build();
             // A full queue turns jobs away: take this instance out of rotation until it drains.
             health.add(Probe.READY, "worker-queue",
-                    HealthCheck.notSaturated("worker queue", worker::queueDepth, settings.queueCapacity()));
+                    HealthCheck.notSaturated("worker queue", worker::queueDepth, settings.get(QUEUE_CAPACITY)));
             ApiServer api = ApiServer.builder()
-                    .host(settings.serverHost())
-                    .port(settings.serverPort())
-                    .maxDrain(settings.shutdownTimeout())
+                    .host(settings.get(SERVER_HOST))
+                    .port(settings.get(SERVER_PORT))
+                    .maxDrain(settings.get(SHUTDOWN_TIMEOUT))
                     .registry(metrics.registry())
-                    .maxPayloadSize(settings.maxPayloadSize())
-                    .maxConcurrentRequests(settings.maxConcurrentRequests())
-                    .rateLimit(settings.rateLimitRps(), settings.rateLimitBurst())
+                    .maxPayloadSize(settings.get(MAX_PAYLOAD_SIZE))
+                    .maxConcurrentRequests(settings.get(MAX_CONCURRENT_REQUESTS))
+                    .rateLimit(settings.get(RATE_LIMIT_RPS), settings.get(RATE_LIMIT_BURST))
                     .aggregation(settings.aggregation())
                     .mount("/api/v1", worker.routes("/api/v1"))
                     .build();
@@ -134,12 +136,12 @@ public final class Main {
                     .service(faulty(admin, settings))
                     .service(faulty(worker, settings))
                     .service(faulty(api, settings))
-                    .shutdownTimeout(settings.shutdownTimeout())
-                    .drainDelay(settings.drainDelay())
+                    .shutdownTimeout(settings.get(SHUTDOWN_TIMEOUT))
+                    .drainDelay(settings.get(DRAIN_DELAY))
                     .onStarted(() -> {
                         health.markStarted();
-                        log.log(System.Logger.Level.INFO, "listening: api   http://" + display(settings.serverHost()) + ":" + api.port() + "/api/v1/hello");
-                        log.log(System.Logger.Level.INFO, "listening: admin http://" + display(settings.adminHost()) + ":" + admin.port() + "/health/ready");
+                        log.log(System.Logger.Level.INFO, "listening: api   http://" + display(settings.get(SERVER_HOST)) + ":" + api.port() + "/api/v1/hello");
+                        log.log(System.Logger.Level.INFO, "listening: admin http://" + display(settings.get(ADMIN_HOST)) + ":" + admin.port() + "/health/ready");
                     })
                     .onShutdown(() -> {
                         health.markShuttingDown();

@@ -25,7 +25,7 @@ class HelpTest {
         List<String> lines = help();
         String header = lines.stream().filter(l -> l.trim().startsWith("key ")).findFirst().orElseThrow();
         int meaning = header.indexOf("meaning");
-        for (Setting s : Settings.KEYS) {
+        for (Setting<?> s : Catalogue.KEYS) {
             String row = lines.stream().filter(l -> l.startsWith("  " + s.key() + " ")).findFirst().orElseThrow();
             assertTrue(row.substring(0, meaning).endsWith(" "), "column overflow in: " + row);
             assertEquals(s.description(), row.substring(meaning), row);

@@ -3,37 +3,83 @@ package dev.weft.launcher;
 import io.helidon.config.Config;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Collectors;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SettingsTest {
 
     @Test
-    void applicationYamlHoldsADefaultForExactlyTheCataloguedKeys() {
+    void applicationYamlHoldsTheCatalogueDefaultOfExactlyTheCataloguedKeys() {
         Config defaults = Settings.defaults();
-        Set<String> inYaml = defaults.traverse()
-                .filter(Config::isLeaf)
-                .map(c -> c.key().toString())
-                .collect(Collectors.toCollection(TreeSet::new));
-        Set<String> catalogued = Settings.KEYS.stream().map(Setting::key).collect(Collectors.toCollection(TreeSet::new));
+        Map<String, String> inYaml = new TreeMap<>();
+        defaults.traverse().filter(Config::isLeaf)
+                .forEach(c -> inYaml.put(c.key().toString(), c.asString().orElse("")));
+        Map<String, String> catalogued = new TreeMap<>();
+        Catalogue.KEYS.forEach(s -> catalogued.put(s.key(), s.defaultValue()));
         assertEquals(catalogued, inYaml);
+    }
+
+    /**
+     * The README's configuration table lists every catalogued key once, in catalogue order, with
+     * its default: {@code `value`} ({@code `""`} for empty), or prose for a default too long to
+     * read in a table cell.
+     */
+    @Test
+    void readmeKeyTableMatchesTheCatalogue() throws Exception {
+        List<String> lines = Files.readAllLines(Path.of("..", "README.md"));
+        int header = lines.indexOf("| key | default | meaning |");
+        assertTrue(header >= 0, "README.md has no '| key | default | meaning |' table");
+        List<String[]> rows = new ArrayList<>();
+        for (int i = header + 2; i < lines.size() && lines.get(i).startsWith("|"); i++) {
+            Matcher m = README_ROW.matcher(lines.get(i));
+            assertTrue(m.matches(), "README key table row: " + lines.get(i));
+            rows.add(new String[] {m.group(1), m.group(2)});
+        }
+        assertEquals(Catalogue.KEYS.stream().map(Setting::key).toList(), rows.stream().map(r -> r[0]).toList(),
+                "README key table: keys and their order");
+        for (int i = 0; i < rows.size(); i++) {
+            Setting<?> s = Catalogue.KEYS.get(i);
+            String cell = rows.get(i)[1];
+            if (s.defaultValue().length() > PROSE_DEFAULT_OVER) {
+                assertFalse(cell.startsWith("`"), s.key() + ": a long default is described, not quoted: " + cell);
+            } else {
+                assertEquals("`" + (s.defaultValue().isEmpty() ? "\"\"" : s.defaultValue()) + "`", cell, s.key());
+            }
+        }
+    }
+
+    private static final Pattern README_ROW = Pattern.compile("\\| `([^`]+)` \\| (.+?) \\| .*\\|");
+    /** Longer defaults are described in words in the README (the upstream list). */
+    private static final int PROSE_DEFAULT_OVER = 40;
+
+    @Test
+    void everyDefaultParses() throws Exception {
+        Config defaults = Settings.defaults();
+        for (Setting<?> s : Catalogue.KEYS) {
+            s.read(defaults);
+        }
     }
 
     @Test
     void defaultsRunOnALaptop() throws Exception {
         Settings s = Settings.from(Settings.buildConfig(Map.of(), null, Map.of()));
-        assertEquals(8080, s.serverPort());
-        assertEquals(8081, s.adminPort());
-        assertEquals(Duration.ofSeconds(30), s.shutdownTimeout());
-        assertEquals(Duration.ZERO, s.drainDelay());
-        assertEquals("text", s.logFormat());
+        assertEquals(8080, s.get(Catalogue.SERVER_PORT));
+        assertEquals(8081, s.get(Catalogue.ADMIN_PORT));
+        assertEquals(Duration.ofSeconds(30), s.get(Catalogue.SHUTDOWN_TIMEOUT));
+        assertEquals(Duration.ZERO, s.get(Catalogue.DRAIN_DELAY));
+        assertEquals("text", s.get(Catalogue.LOG_FORMAT));
     }
 
     @Test
@@ -41,11 +87,11 @@ class SettingsTest {
         String prefix = ServiceName.ENV_PREFIX;
         Settings s = Settings.from(Settings.buildConfig(Map.of(), null,
                 Map.of(prefix + "SERVER_PORT", "9090", prefix + "SHUTDOWN_DRAIN_DELAY", "5s", prefix + "WORKER_QUEUE_CAPACITY", "7")));
-        assertEquals(9090, s.serverPort());
-        assertEquals(Duration.ofSeconds(5), s.drainDelay());
-        assertEquals(7, s.queueCapacity());
+        assertEquals(9090, s.get(Catalogue.SERVER_PORT));
+        assertEquals(Duration.ofSeconds(5), s.get(Catalogue.DRAIN_DELAY));
+        assertEquals(7, s.get(Catalogue.QUEUE_CAPACITY));
         assertEquals(ServiceName.NAME.toUpperCase(java.util.Locale.ROOT) + "_", prefix, "the prefix comes from the service name");
-        assertEquals(prefix + "HTTP_AGGREGATE_MAX_TIMEOUT", new Setting("http.aggregate.max-timeout", "").environmentVariable());
+        assertEquals(prefix + "HTTP_AGGREGATE_MAX_TIMEOUT", Catalogue.AGGREGATE_MAX_TIMEOUT.environmentVariable());
     }
 
     /** What Kubernetes injects for a Service named "server" in the namespace: not Weft's server.port. */
@@ -55,15 +101,15 @@ class SettingsTest {
                 "SERVER_PORT", "tcp://10.96.0.12:80",
                 "ADMIN_PORT", "tcp://10.96.0.13:8081",
                 "SHUTDOWN_TIMEOUT", "soon")));
-        assertEquals(8080, s.serverPort());
-        assertEquals(8081, s.adminPort());
-        assertEquals(Duration.ofSeconds(30), s.shutdownTimeout());
+        assertEquals(8080, s.get(Catalogue.SERVER_PORT));
+        assertEquals(8081, s.get(Catalogue.ADMIN_PORT));
+        assertEquals(Duration.ofSeconds(30), s.get(Catalogue.SHUTDOWN_TIMEOUT));
     }
 
     @Test
     void commandLineBeatsEnvironment() throws Exception {
         Settings s = Settings.from(Settings.buildConfig(Map.of("server.port", "7070"), null, Map.of(ServiceName.environmentVariable("server.port"), "9090")));
-        assertEquals(7070, s.serverPort());
+        assertEquals(7070, s.get(Catalogue.SERVER_PORT));
     }
 
     @Test
@@ -72,6 +118,10 @@ class SettingsTest {
                 Map.of("server.port", "70000"),
                 Map.of("admin.port", "http"),
                 Map.of("worker.workers", "0"),
+                Map.of("worker.rate", "fast"),
+                Map.of("worker.fetch.allowed-hosts", "localhost,http://evil"),
+                Map.of("admin.health.timeout", "soon"),
+                Map.of("fault.job-handlers", "maybe"),
                 Map.of("shutdown.timeout", "0s"),
                 Map.of("shutdown.drain-delay", "40s"),
                 Map.of("log.format", "xml"),
@@ -101,7 +151,7 @@ class SettingsTest {
         assertEquals(List.of("alpha", "beta", "gamma"), s.aggregation().upstreams().stream().map(dev.weft.http.Upstream::name).toList());
         assertEquals(true, s.aggregation().upstreams().get(0).url().startsWith("http://{self}/api/v1/demo/upstream/alpha"));
         assertEquals(Duration.ofSeconds(2), s.aggregation().timeout());
-        assertEquals(0.0, s.rateLimitRps());
+        assertEquals(0.0, s.get(Catalogue.RATE_LIMIT_RPS));
     }
 
     @Test
