@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -33,7 +34,7 @@ public final class GenerateArchetype {
 
     /** What stays "weft" in the fork on purpose: the library's package and types, and the template's own name. */
     static final List<String> KEEP = List.of("dev.weft.patterns", "dev/weft/patterns", "WeftThreads",
-            "dev.weft:weft-archetype", "weft-archetype", "Weft template");
+            "dev.weft:weft-archetype", "-DarchetypeGroupId=dev.weft", "weft-archetype", "Weft template");
 
     /** Where the fork carries the file byte for byte: the patterns library and the template's measurements. */
     static final Pattern VERBATIM = Pattern.compile("patterns/(?!pom\\.xml$).*|benchmarks/results/.*");
@@ -85,8 +86,8 @@ public final class GenerateArchetype {
         Path resources = out.resolve("archetype-resources");
         deleteTree(resources);
 
-        Map<FileSetKey, TreeSet<String>> fileSets = new TreeMap<>((a, b) -> (a.directory + a.packaged + a.filtered)
-                .compareTo(b.directory + b.packaged + b.filtered));
+        Map<FileSetKey, TreeSet<String>> fileSets = new TreeMap<>(Comparator.comparing(FileSetKey::directory)
+                .thenComparing(FileSetKey::packaged).thenComparing(FileSetKey::filtered));
         List<String> executables = new ArrayList<>();
         for (String rel : sourceFiles(root)) {
             Path source = root.resolve(rel);
