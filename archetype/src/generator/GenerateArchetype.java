@@ -27,8 +27,8 @@ import java.util.stream.Stream;
  * filtered template whose literal text sits in Velocity's unparsed blocks; any other file is
  * copied as is. Java sources of the service packages move to packaged file sets, so they land
  * under the fork's package. {@code OUT/META-INF/maven/archetype-metadata.xml} lists the file sets;
- * {@code OUT/META-INF/archetype-post-generate.groovy} restores the executable bits, which an
- * archetype jar does not keep.
+ * {@code OUT/META-INF/archetype-post-generate.groovy} rejects an artifactId that cannot be the
+ * service name and restores the executable bits, which an archetype jar does not keep.
  */
 public final class GenerateArchetype {
 
@@ -38,6 +38,9 @@ public final class GenerateArchetype {
 
     /** Where the fork carries the file byte for byte: the patterns library and the template's measurements. */
     static final Pattern VERBATIM = Pattern.compile("patterns/(?!pom\\.xml$).*|benchmarks/results/.*");
+
+    /** What the artifactId, the fork's service name, may be: it names Kubernetes objects, an image and metrics. */
+    static final String SERVICE_NAME = "[a-z][a-z0-9]*(-[a-z0-9]+)*";
 
     /** The service packages; {@code dev.weft.patterns} is not one of them. */
     static final String SERVICE_PACKAGES = "(http|worker|metrics|launcher|benchmarks)";
@@ -50,17 +53,27 @@ public final class GenerateArchetype {
 
     /**
      * The names, in the order they are tried, and the Velocity reference each becomes. The service
-     * name is the fork's artifactId ({@code orders}); {@code serviceId} is it with '-' as '_'
-     * (metric and property names, identifiers), {@code SERVICE_ID} upper case (environment
-     * variables), {@code ServiceName} camel case (prose, type names); see {@link #HEADER}.
+     * name is the fork's artifactId ({@code orders}, {@code order-service}), and so are file
+     * names, Kubernetes names and dotted names (Micrometer turns a '-' in a meter name into '_').
+     * {@code serviceId} is it with '-' as '_', wherever "weft" touches an identifier character
+     * (Prometheus series in PromQL, Java names); {@code SERVICE_ID} is that in upper case
+     * (environment variables); {@code ServiceName} is camel case (prose, type names); see
+     * {@link #HEADER}.
      */
-    static final List<Map.Entry<Pattern, Function<MatchResult, String>>> RULES = List.of(
+    static final List<Map.Entry<Pattern, Function<MatchResult, String>>> PACKAGE_RULES = List.of(
             rule("<groupId>dev\\.weft</groupId>", m -> "<groupId>${groupId}</groupId>"),
             rule("dev/weft/" + SERVICE_PACKAGES + "\\b", m -> "${packageInPathFormat}/" + m.group(1)),
-            rule("dev\\.weft\\." + SERVICE_PACKAGES + "\\b", m -> "${package}." + m.group(1)),
+            rule("dev\\.weft\\." + SERVICE_PACKAGES + "\\b", m -> "${package}." + m.group(1)));
+
+    /** In Java code, outside strings and comments, "weft" is (part of) an identifier: a variable, a method. */
+    static final List<Map.Entry<Pattern, Function<MatchResult, String>>> JAVA_CODE_RULES = List.of(
+            rule("weft", m -> "${serviceId}"));
+
+    /** The names left after {@link #PACKAGE_RULES} (and, in Java code, {@link #JAVA_CODE_RULES}). */
+    static final List<Map.Entry<Pattern, Function<MatchResult, String>>> RULES = List.of(
             rule("WEFT", m -> "${SERVICE_ID}"),
             rule("Weft", m -> "${ServiceName}"),
-            rule("weft(?=[A-Za-z0-9_.])|(?<=[A-Za-z0-9])weft", m -> "${serviceId}"),
+            rule("weft(?=[A-Za-z0-9_])|(?<=[A-Za-z0-9_])weft", m -> "${serviceId}"),
             rule("weft", m -> "${artifactId}"));
 
     /** Defines the derived names at the top of every filtered file (Velocity drops these lines). */
@@ -96,7 +109,7 @@ public final class GenerateArchetype {
             String content = text ? new String(bytes, StandardCharsets.UTF_8) : null;
             boolean verbatim = !text || VERBATIM.matcher(rel).matches();
             String kept = verbatim ? null : dropTemplateOnly(content);
-            String template = verbatim ? null : template(kept, version, rel.endsWith("pom.xml"));
+            String template = verbatim ? null : template(kept, version, rel.endsWith("pom.xml"), rel.endsWith(".java"));
 
             String directory;
             String name;
@@ -181,7 +194,7 @@ public final class GenerateArchetype {
      * phrases are set aside, the names become placeholders, the rest is escaped, then the
      * placeholders become references.
      */
-    static String template(String content, String version, boolean pom) {
+    static String template(String content, String version, boolean pom, boolean java) {
         List<String> slots = new ArrayList<>();
         String text = content;
         for (String keep : KEEP) {
@@ -190,16 +203,18 @@ public final class GenerateArchetype {
         if (pom) {
             text = text.replace("<version>" + version + "</version>", slot(slots, "<version>${version}</version>", true));
         }
-        for (Map.Entry<Pattern, Function<MatchResult, String>> rule : RULES) {
-            Matcher m = rule.getKey().matcher(text);
+        text = apply(PACKAGE_RULES, text, slots);
+        if (java) {
             StringBuilder sb = new StringBuilder();
-            int last = 0;
-            while (m.find()) {
-                sb.append(text, last, m.start()).append(slot(slots, rule.getValue().apply(m), true));
-                last = m.end();
+            int code = 0;
+            for (int[] literal : javaLiterals(text)) {
+                sb.append(apply(JAVA_CODE_RULES, text.substring(code, literal[0]), slots))
+                        .append(text, literal[0], literal[1]);
+                code = literal[1];
             }
-            text = sb.append(text, last, text.length()).toString();
+            text = sb.append(apply(JAVA_CODE_RULES, text.substring(code), slots)).toString();
         }
+        text = apply(RULES, text, slots);
         boolean named = slots.stream().anyMatch(s -> s.startsWith("\u0001"));
         if (!named && !pom) {
             return null;
@@ -236,6 +251,59 @@ public final class GenerateArchetype {
         literal.setLength(0);
     }
 
+    /** Every match of each rule, in order, becomes a slot holding the rule's reference. */
+    private static String apply(List<Map.Entry<Pattern, Function<MatchResult, String>>> rules, String text, List<String> slots) {
+        for (Map.Entry<Pattern, Function<MatchResult, String>> rule : rules) {
+            Matcher m = rule.getKey().matcher(text);
+            StringBuilder sb = new StringBuilder();
+            int last = 0;
+            while (m.find()) {
+                sb.append(text, last, m.start()).append(slot(slots, rule.getValue().apply(m), true));
+                last = m.end();
+            }
+            text = sb.append(text, last, text.length()).toString();
+        }
+        return text;
+    }
+
+    /** The [start, end) spans of a Java source's comments, strings, text blocks and char literals, in order. */
+    static List<int[]> javaLiterals(String source) {
+        List<int[]> spans = new ArrayList<>();
+        int i = 0;
+        while (i < source.length()) {
+            int end;
+            if (source.startsWith("//", i)) {
+                end = source.indexOf('\n', i);
+                end = end < 0 ? source.length() : end;
+            } else if (source.startsWith("/*", i)) {
+                end = source.indexOf("*/", i + 2);
+                end = end < 0 ? source.length() : end + 2;
+            } else if (source.startsWith("\"\"\"", i)) {
+                end = closing(source, i + 3, "\"\"\"");
+            } else if (source.charAt(i) == '"' || source.charAt(i) == '\'') {
+                end = closing(source, i + 1, String.valueOf(source.charAt(i)));
+            } else {
+                i++;
+                continue;
+            }
+            spans.add(new int[] {i, end});
+            i = end;
+        }
+        return spans;
+    }
+
+    /** The index just past the first unescaped {@code quote} at or after {@code from}. */
+    private static int closing(String source, int from, String quote) {
+        for (int i = from; i < source.length(); i++) {
+            if (source.charAt(i) == '\\') {
+                i++;
+            } else if (source.startsWith(quote, i)) {
+                return i + quote.length();
+            }
+        }
+        return source.length();
+    }
+
     private static final Pattern SLOT = Pattern.compile("\u0002(\\d+)\u0003");
 
     /** A placeholder for a Velocity reference ({@code reference}) or for a kept literal. */
@@ -255,11 +323,11 @@ public final class GenerateArchetype {
                   <requiredProperties>
                     <!-- The service name everywhere (image, Kubernetes, Prometheus job, metrics, jar): lower case, digits, single dashes. -->
                     <requiredProperty key="artifactId">
-                      <validationRegex>^[a-z][a-z0-9]*(-[a-z0-9]+)*$</validationRegex>
+                      <validationRegex>^%s$</validationRegex>
                     </requiredProperty>
                   </requiredProperties>
                   <fileSets>
-                """);
+                """.formatted(SERVICE_NAME));
         fileSets.forEach((key, names) -> {
             xml.append("    <fileSet filtered=\"").append(key.filtered).append("\" packaged=\"").append(key.packaged)
                     .append("\" encoding=\"UTF-8\">\n      <directory>").append(key.directory).append("</directory>\n      <includes>\n");
@@ -274,9 +342,17 @@ public final class GenerateArchetype {
 
     static void writePostGenerate(Path out, List<String> executables) throws IOException {
         StringBuilder groovy = new StringBuilder("""
-                // Generated by archetype/src/generator/GenerateArchetype.java: an archetype jar keeps no file modes.
+                // Generated by archetype/src/generator/GenerateArchetype.java: checks the service name, and
+                // restores the executable bits, which an archetype jar does not keep.
                 def fork = new File(request.outputDirectory, request.artifactId)
-                """);
+                // archetype:generate checks the validationRegex only when it asks interactively.
+                if (!(request.artifactId ==~ /%s/)) {
+                    fork.deleteDir()
+                    throw new IllegalArgumentException("artifactId '" + request.artifactId + "' cannot be the service name: "
+                        + "use lower case letters and digits, with single dashes between them (it names the image, "
+                        + "the Kubernetes objects and the metrics)")
+                }
+                """.formatted(SERVICE_NAME));
         for (String rel : executables) {
             groovy.append("new File(fork, '").append(rel.replace("weft", "' + request.artifactId + '")).append("').setExecutable(true, false)\n");
         }
