@@ -170,18 +170,26 @@ public final class GenerateArchetype {
         return files;
     }
 
-    /** Drops the lines marked template-only, and the blocks between "template-only:begin" and "template-only:end". */
+    /**
+     * Drops the lines marked template-only, and the blocks between "template-only:begin" and
+     * "template-only:end"; a block set off by blank lines leaves one blank line, not two.
+     */
     static String dropTemplateOnly(String content) {
         StringBuilder kept = new StringBuilder(content.length());
         boolean inBlock = false;
+        boolean blockEnded = false;
         for (String line : content.split("(?<=\n)")) {
             if (line.contains(TEMPLATE_ONLY + ":begin")) {
                 inBlock = true;
             } else if (line.contains(TEMPLATE_ONLY + ":end")) {
                 inBlock = false;
-            } else if (!inBlock && !line.contains(TEMPLATE_ONLY)) {
+                blockEnded = true;
+                continue;
+            } else if (!inBlock && !line.contains(TEMPLATE_ONLY)
+                    && !(blockEnded && line.isBlank() && (kept.isEmpty() || kept.toString().endsWith("\n\n")))) {
                 kept.append(line);
             }
+            blockEnded = false;
         }
         if (inBlock) {
             throw new IllegalStateException(TEMPLATE_ONLY + ":begin without " + TEMPLATE_ONLY + ":end");
