@@ -18,7 +18,7 @@ import io.helidon.webserver.http.ServerResponse;
  * any Jackson {@link JsonProcessingException} (400 malformed JSON), are turned into a problem by
  * the server's error handlers.
  *
- * @param type   stable identifier of the kind of problem, e.g. {@code https://weft.dev/problems/invalid-parameter}
+ * @param type   stable identifier of the kind of problem, e.g. {@code urn:weft:problem:invalid-parameter}
  * @param title  short summary of the kind, the same for every occurrence
  * @param status the HTTP status
  * @param detail what went wrong this time
@@ -28,12 +28,15 @@ public record Problem(String type, String title, Status status, String detail) {
     /** The media type of every error body. */
     public static final String MEDIA_TYPE = "application/problem+json";
 
-    /** Every problem type starts with this. */
-    public static final String TYPE_BASE = "https://weft.dev/problems/";
+    /**
+     * Every problem type starts with this: a URN named after the service, like the admin server's,
+     * so that no fork's problem types point at a domain it does not own.
+     */
+    public static final String TYPE_BASE = "urn:weft:problem:";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A problem whose type is {@code https://weft.dev/problems/<slug>}. */
+    /** A problem whose type is {@code urn:weft:problem:<slug>}. */
     public static Problem of(String slug, String title, Status status, String detail) {
         return new Problem(TYPE_BASE + slug, title, status, detail);
     }

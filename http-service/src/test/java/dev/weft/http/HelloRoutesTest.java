@@ -55,7 +55,7 @@ class HelloRoutesTest {
                 .when().get("/api/v1/hello")
                 .then().statusCode(400)
                 .contentType(Problem.MEDIA_TYPE)
-                .body("type", equalTo("https://weft.dev/problems/invalid-parameter"))
+                .body("type", equalTo("urn:weft:problem:invalid-parameter"))
                 .body("status", equalTo(400))
                 .body("instance", equalTo("/api/v1/hello"))
                 .body("detail", containsString("64"));
