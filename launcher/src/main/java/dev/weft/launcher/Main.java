@@ -98,7 +98,7 @@ public final class Main {
 
             Health health = new Health(settings.healthTimeout());
             AdminServer admin = new AdminServer(settings.adminHost(), settings.adminPort(), metrics.registry(), health);
-            WorkerService.Builder workers = WorkerService.builder()
+            var workers = WorkerService.builder()
                     .workers(settings.workers())
                     .queueCapacity(settings.queueCapacity())
                     .storeCapacity(settings.storeCapacity())
