@@ -113,7 +113,11 @@ public final class Main {
             if (settings.faults().jobHandlers()) {
                 FaultJobHandlers.all().forEach(workers::handler);
             }
+            settings.workerStore().jobStore(settings.queueCapacity(), settings.maxAttempts(), settings.instance(),
+                    metrics.registry()).ifPresent(workers::store);
             WorkerService worker = workers.build();
+            // A store that cannot serve (the database is down) turns submissions and reads into 503s.
+            health.add(Probe.READY, "worker-store", ctx -> worker.checkStore());
             // A full queue turns jobs away: take this instance out of rotation until it drains.
             health.add(Probe.READY, "worker-queue",
                     HealthCheck.notSaturated("worker queue", worker::queueDepth, settings.queueCapacity()));

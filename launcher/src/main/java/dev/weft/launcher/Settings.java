@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The launcher's configuration, read once at start-up and validated in full: every value is
@@ -53,10 +54,11 @@ record Settings(
         int maxConcurrentRequests,
         double rateLimitRps,
         int rateLimitBurst,
-        Aggregation aggregation) {
+        Aggregation aggregation,
+        WorkerStoreSettings workerStore) {
 
     /** Every key, in the order {@code --help} lists them. */
-    static final List<Setting> KEYS = List.of(
+    static final List<Setting> KEYS = Stream.concat(Stream.of(
             new Setting("server.host", "address the public API listens on"),
             new Setting("server.port", "port of the public API (0 picks a free port)"),
             new Setting("admin.host", "address the admin server (/metrics, /health/*) listens on"),
@@ -90,7 +92,8 @@ record Settings(
             new Setting("http.aggregate.timeout", "deadline of GET /api/v1/aggregate without an X-Request-Timeout header"),
             new Setting("http.aggregate.max-timeout", "longest deadline X-Request-Timeout may ask for (longer is clamped)"),
             new Setting("http.aggregate.concurrency", "most upstream calls in flight per aggregate request"),
-            new Setting("http.aggregate.upstreams", "name=url,name=url,... called by /api/v1/aggregate; {self} is this server's host:port"));
+            new Setting("http.aggregate.upstreams", "name=url,name=url,... called by /api/v1/aggregate; {self} is this server's host:port")),
+            WorkerStoreSettings.KEYS.stream()).toList();
 
     /** The classpath resource that holds every key's default. */
     static final String DEFAULTS = "application.yaml";
@@ -224,7 +227,8 @@ record Settings(
                 integer(c, "http.max-concurrent-requests", 1, 1_000_000),
                 rps,
                 integer(c, "http.rate-limit.burst", 1, 1_000_000),
-                new Aggregation(aggregateTimeout, aggregateMaxTimeout, aggregateConcurrency, upstreams));
+                new Aggregation(aggregateTimeout, aggregateMaxTimeout, aggregateConcurrency, upstreams),
+                WorkerStoreSettings.from(c));
     }
 
     private static double rate(Config c, String key) throws ConfigException {
@@ -269,7 +273,7 @@ record Settings(
         };
     }
 
-    private static String string(Config c, String key) throws ConfigException {
+    static String string(Config c, String key) throws ConfigException {
         try {
             return c.get(key).asString().get().trim();
         } catch (MissingValueException e) {
@@ -277,7 +281,7 @@ record Settings(
         }
     }
 
-    private static int integer(Config c, String key, int min, int max) throws ConfigException {
+    static int integer(Config c, String key, int min, int max) throws ConfigException {
         String raw = string(c, key);
         int value;
         try {
@@ -291,7 +295,7 @@ record Settings(
         return value;
     }
 
-    private static Duration duration(Config c, String key, boolean zeroAllowed) throws ConfigException {
+    static Duration duration(Config c, String key, boolean zeroAllowed) throws ConfigException {
         String raw = string(c, key);
         Duration d;
         try {
