@@ -84,7 +84,7 @@ record Settings(
             new Setting("fault.fail-start", "test-only: name of a service (admin, worker, http) made to fail at start-up"),
             new Setting("fault.fail-running", "test-only: name of a service (admin, worker, http) made to fail while running"),
             new Setting("fault.fail-after", "test-only: how long after its start fault.fail-running fails"),
-            new Setting("fault.job-handlers", "test-only: true adds job types fault-throw, fault-hang and fault-allocate"),
+            new Setting("fault.job-handlers", "test-only: true adds job types fault-throw, fault-hang, fault-allocate and fault-record"),
             new Setting("http.max-payload-size", "largest request body in bytes; larger ones get 413"),
             new Setting("http.max-concurrent-requests", "most requests the public API handles at once; more get 503 + Retry-After"),
             new Setting("http.rate-limit.rps", "global request rate limit per second (decimals allowed); 0 turns it off; over it: 429 + Retry-After"),

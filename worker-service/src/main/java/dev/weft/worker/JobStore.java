@@ -150,6 +150,14 @@ public interface JobStore extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * How often {@link #reap()} should run at least, so that a dead replica's jobs wait little
+     * longer than their lease; empty when the store has no leases.
+     */
+    default Optional<Duration> reapInterval() {
+        return Optional.empty();
+    }
+
     /** Throws, saying why, when the store cannot serve (the {@code worker-store} readiness check). */
     default void check() {
     }

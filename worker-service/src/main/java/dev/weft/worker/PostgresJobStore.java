@@ -99,9 +99,14 @@ public final class PostgresJobStore implements JobStore {
             }
         }
 
+        /** The URL with any {@code password=} parameter masked: fit for logs and error lines. */
+        public String safeUrl() {
+            return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+        }
+
         @Override
         public String toString() {
-            return "Options[url=" + url + ", user=" + user + ", poolSize=" + poolSize + ", lease=" + lease + "]";
+            return "Options[url=" + safeUrl() + ", user=" + user + ", poolSize=" + poolSize + ", lease=" + lease + "]";
         }
     }
 
@@ -158,7 +163,7 @@ public final class PostgresJobStore implements JobStore {
         hc.setMinimumIdle(Math.min(2, options.poolSize()));
         hc.setPoolName("weft-jobs");
         // Fail a request within seconds when the database is gone, instead of queueing on the pool.
-        hc.setConnectionTimeout(2_000);
+        hc.setConnectionTimeout(3_000);
         hc.setValidationTimeout(1_000);
         hc.setInitializationFailTimeout(-1);
         hc.addDataSourceProperty("connectTimeout", "5");
@@ -170,11 +175,14 @@ public final class PostgresJobStore implements JobStore {
                     .dataSource(pool)
                     .locations("classpath:dev/weft/worker/db/migration")
                     .table("weft_schema_history")
+                    // A database that is slow to answer at start is tried three times (about 10 s) before start fails.
+                    .connectRetries(2)
+                    .connectRetriesInterval(1)
                     .load()
                     .migrate();
         } catch (RuntimeException e) {
             pool.close();
-            throw new IllegalStateException("cannot open the postgres job store at " + options.url() + ": "
+            throw new IllegalStateException("cannot open the postgres job store at " + options.safeUrl() + ": "
                     + rootMessage(e), e);
         }
         threads.add(WeftThreads.start("worker-store-listener", this::listen));
@@ -553,6 +561,12 @@ public final class PostgresJobStore implements JobStore {
             }
             return null;
         });
+    }
+
+    /** Half the lease: a dead replica's job is back in the queue within 1.5 leases of its last heartbeat. */
+    @Override
+    public Optional<Duration> reapInterval() {
+        return Optional.of(options.lease().dividedBy(2));
     }
 
     @Override

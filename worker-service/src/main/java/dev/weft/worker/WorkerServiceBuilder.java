@@ -98,7 +98,10 @@ public final class WorkerServiceBuilder {
         return this;
     }
 
-    /** How often the housekeeping ticker runs; by default a quarter of the retention, 1 s to 1 min. */
+    /**
+     * How often the housekeeping ticker runs; by default a quarter of the retention, 1 s to 1
+     * min, or the store's {@link JobStore#reapInterval()} when that is shorter.
+     */
     public WorkerServiceBuilder housekeepingInterval(Duration d) {
         this.housekeepingInterval = positive(d, "housekeepingInterval");
         return this;
@@ -148,13 +151,14 @@ public final class WorkerServiceBuilder {
     }
 
     public WorkerService build() {
+        JobStore s = store != null ? store : new MemoryJobStore(queueCapacity, storeCapacity, clock);
         Duration quarter = retention.dividedBy(4);
-        Duration housekeeping = housekeepingInterval != null ? housekeepingInterval
-                : quarter.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+        Duration byRetention = quarter.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
                 : quarter.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : quarter;
+        Duration housekeeping = housekeepingInterval != null ? housekeepingInterval
+                : s.reapInterval().filter(r -> r.compareTo(byRetention) < 0).orElse(byRetention);
         WorkerConfig config = new WorkerConfig(workers, queueCapacity, storeCapacity, rate, burst, jobTimeout,
                 maxAttempts, retention, housekeeping, abandonGrace, backoff, clock, sleeper, random);
-        JobStore s = store != null ? store : new MemoryJobStore(queueCapacity, storeCapacity, clock);
         return new WorkerService(config, Map.copyOf(handlers), s, registry);
     }
 

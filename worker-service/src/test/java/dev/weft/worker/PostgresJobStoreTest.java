@@ -333,6 +333,8 @@ class PostgresJobStoreTest {
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, s::open);
         assertTrue(e.getMessage().startsWith("cannot open the postgres job store at jdbc:postgresql://127.0.0.1:1/none"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
+        assertTrue(new PostgresJobStore.Options("jdbc:postgresql://h/db?user=u&password=s3cret&ssl=true", "", "", 1,
+                Duration.ofSeconds(1), 1, 1, "a", Duration.ofSeconds(1)).toString().contains("password=***&ssl=true"));
     }
 
     @Test
