@@ -148,8 +148,11 @@ class PostgresStoreIT {
                 assertArrayEquals(first, get(r, location).body(), "every replica answers the same bytes");
             }
         } finally {
-            stopAll(replicas);
-            replicas.forEach(LauncherProcess::close);
+            try {
+                stopAll(replicas);
+            } finally {
+                replicas.forEach(LauncherProcess::close);
+            }
         }
     }
 
@@ -229,9 +232,12 @@ class PostgresStoreIT {
                         + ", readiness DOWN on both replicas " + downMillis + " ms after the cut");
                 assertNoOverlap(RunLog.read(log), Map.of());
             } finally {
-                proxy.restore();
-                stopAll(replicas);
-                replicas.forEach(LauncherProcess::close);
+                try {
+                    proxy.restore();
+                    stopAll(replicas);
+                } finally {
+                    replicas.forEach(LauncherProcess::close);
+                }
             }
         }
     }

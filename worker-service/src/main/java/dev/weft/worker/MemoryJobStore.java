@@ -21,8 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * when the process ends. Nothing is shared, so a claim can never be handed back ({@link #release}
  * is false) and a retry waits in place ({@link #retryLater} is false).
  *
- * <p>{@link #add} is not atomic with {@link #closeClaims()} by itself; the worker calls both
- * under its intake lock.
+ * <p>{@link #add} holds the store's monitor, so that concurrent submissions cannot pass the
+ * queue's bound between its check and the add. It is not atomic with {@link #closeClaims()} by
+ * itself; the worker orders the two with its intake lock.
  */
 final class MemoryJobStore implements JobStore {
 
@@ -49,7 +50,7 @@ final class MemoryJobStore implements JobStore {
     }
 
     @Override
-    public Admission add(NewJob n) {
+    public synchronized Admission add(NewJob n) {
         if (n.idempotency() != null) {
             Keyed seen = keys.get(n.idempotency().key());
             Optional<Job> original = seen == null ? Optional.empty() : records.get(seen.id());

@@ -131,7 +131,10 @@ public final class PostgresJobStore implements JobStore {
     private final Options options;
     private final Counter errors;
     private final Map<UUID, Held> held = new ConcurrentHashMap<>();
-    /** Wakes the claiming thread: a notification arrived, or claims closed. Never closed itself. */
+    /**
+     * Wakes one claiming thread: a notification arrived, a claim succeeded (there may be more),
+     * or claims closed; each woken claimer passes it on. Never closed itself.
+     */
     private final Channel<Boolean> wake = Channel.buffered(1);
     /** Done when the store closes: ends the listener and heartbeat threads. */
     private final CancelContext running = Context.withCancel(Context.background());
@@ -302,6 +305,8 @@ public final class PostgresJobStore implements JobStore {
             try {
                 Optional<Claim> c = claimOne();
                 if (c.isPresent()) {
+                    // Pass the wake-up on: there may be more, and another claimer may be asleep.
+                    wake.trySend(Boolean.TRUE);
                     return c;
                 }
                 failures = 0;
@@ -321,6 +326,8 @@ public final class PostgresJobStore implements JobStore {
                 nap.cancel();
             }
         }
+        // Wake the next claimer too, so that every one of them sees the close at once.
+        wake.trySend(Boolean.TRUE);
         return Optional.empty();
     }
 
@@ -471,7 +478,8 @@ public final class PostgresJobStore implements JobStore {
     @Override
     public int waiting() {
         long now = System.nanoTime();
-        if (now - waitingReadAt >= WAITING_TTL.toNanos()) {
+        // During an outage the gauge and readiness keep the last count rather than wait on the pool.
+        if (available.get() && now - waitingReadAt >= WAITING_TTL.toNanos()) {
             waitingReadAt = now;
             try {
                 waiting = sql(c -> {
@@ -495,6 +503,9 @@ public final class PostgresJobStore implements JobStore {
 
     @Override
     public Map<JobState, Long> countByState() {
+        if (!available.get()) {
+            throw new StoreUnavailableException("postgres job store unavailable", null);
+        }
         return sql(c -> {
             Map<JobState, Long> by = MemoryJobStore.zeroes();
             try (Statement s = c.createStatement();

@@ -29,7 +29,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The background worker pool as a supervised {@link Service}: lifecycle and admission. Accepted
@@ -107,11 +107,12 @@ public final class WorkerService implements Service {
      */
     private final CancelContext lifetime = Context.withCancel(Context.background());
     /**
-     * Guards the decision to accept: submit() holds it while it checks {@code closed} and adds
-     * the job; stop() holds it to set {@code closed} and close claiming. So no job slips into the
+     * Guards the decision to accept: submit() holds its read lock while it checks {@code closed}
+     * and adds the job (submissions run concurrently, each store orders its own adds); stop()
+     * holds the write lock to set {@code closed} and close claiming. So no job slips into the
      * memory queue behind the drain, and no accepted job is missing from the store.
      */
-    private final ReentrantLock intake = new ReentrantLock();
+    private final ReentrantReadWriteLock intake = new ReentrantReadWriteLock();
     /** Guarded by intake for writes; volatile for the cheap early check in submit(). */
     private volatile boolean closed;
     /** Set when stop() begins: cancellations and abandonments from then on are shutdown losses. */
@@ -173,13 +174,18 @@ public final class WorkerService implements Service {
     @Override
     public void start() {
         store.open();
-        // Unbuffered: the intake thread claims the next job only once a worker took the last.
+        // Unbuffered: an intake thread claims its next job only once a worker took its last. One
+        // intake thread per worker, so that claims (a database round trip each with postgres)
+        // overlap instead of queueing behind one another; each holds at most one claim in hand.
         Channel<JobStore.Claim> toWorkers = Channel.unbuffered();
         WorkerPool<JobStore.Claim, Void> pool = WorkerPool.start(lifetime, toWorkers, config.workers(), limiter, c -> {
             process(c);
             return null;
         });
-        helpers.add(WeftThreads.start("worker-intake", () -> feed(toWorkers)));
+        AtomicInteger feeders = new AtomicInteger(config.workers());
+        for (int i = 0; i < config.workers(); i++) {
+            helpers.add(WeftThreads.start("worker-intake", () -> feed(toWorkers, feeders)));
+        }
         helpers.add(WeftThreads.start("worker-results", () -> collect(pool)));
         helpers.add(WeftThreads.start("worker-housekeeping", this::housekeep));
         started = true;
@@ -227,7 +233,7 @@ public final class WorkerService implements Service {
                 : new JobStore.Idempotency(idempotencyKey, fingerprint(type, payload));
         JobStore.NewJob job = new JobStore.NewJob(UUID.randomUUID(), type, payload.deepCopy(), idem);
         JobStore.Admission admission;
-        intake.lock();
+        intake.readLock().lock();
         try {
             if (closed) {
                 return reject(Reason.SHUTTING_DOWN, "the worker is shutting down; not accepting jobs");
@@ -239,7 +245,7 @@ public final class WorkerService implements Service {
         } catch (StoreUnavailableException e) {
             return reject(Reason.UNAVAILABLE, "the job store is unavailable; retry later");
         } finally {
-            intake.unlock();
+            intake.readLock().unlock();
         }
         return switch (admission) {
             case JobStore.Added a -> {
@@ -317,7 +323,8 @@ public final class WorkerService implements Service {
 
     // ---- the pipeline: store → intake thread → pool → results ----
 
-    private void feed(Channel<JobStore.Claim> toWorkers) {
+    /** One intake thread: claims and hands over until claiming ends; the last one out closes the channel. */
+    private void feed(Channel<JobStore.Claim> toWorkers, AtomicInteger feeders) {
         try {
             while (true) {
                 Optional<JobStore.Claim> next = store.claim(lifetime);
@@ -329,7 +336,9 @@ public final class WorkerService implements Service {
         } catch (ContextDoneException | InterruptedException e) {
             // The budget ended: a claim in hand is swept by stop().
         } finally {
-            toWorkers.close();
+            if (feeders.decrementAndGet() == 0) {
+                toWorkers.close();
+            }
         }
     }
 
@@ -430,12 +439,12 @@ public final class WorkerService implements Service {
     @Override
     public boolean stop(Context budget) throws InterruptedException {
         stopping = true;
-        intake.lock();
+        intake.writeLock().lock();
         try {
             closed = true;
             store.closeClaims();
         } finally {
-            intake.unlock();
+            intake.writeLock().unlock();
         }
         Context.AfterFunc onBudgetEnd = budget.afterFunc(() -> lifetime.cancel(budget.cause()));
         try {
