@@ -86,7 +86,7 @@ final class Catalogue {
     static final Setting<Duration> FAIL_AFTER = add("fault.fail-after", "1s",
             "test-only: how long after its start fault.fail-running fails", duration(false));
     static final Setting<Boolean> FAULT_JOB_HANDLERS = add("fault.job-handlers", "false",
-            "test-only: true adds job types fault-throw, fault-hang and fault-allocate", bool());
+            "test-only: true adds job types fault-throw, fault-hang, fault-allocate and fault-record", bool());
     static final Setting<Long> MAX_PAYLOAD_SIZE = add("http.max-payload-size", "1048576",
             "largest request body in bytes; larger ones get 413", bytes());
     static final Setting<Integer> MAX_CONCURRENT_REQUESTS = add("http.max-concurrent-requests", "1000",
@@ -103,6 +103,23 @@ final class Catalogue {
             "most upstream calls in flight per aggregate request", integer(1, 10_000));
     static final Setting<List<Upstream>> AGGREGATE_UPSTREAMS = add("http.aggregate.upstreams", Aggregation.DEFAULT_UPSTREAMS,
             "name=url,name=url,... called by /api/v1/aggregate; {self} is this server's host:port", Upstream::parseList);
+
+    static final Setting<String> WORKER_STORE = add("worker.store", "memory",
+            "where jobs are kept: memory (this process, lost with it) or postgres (shared by every replica)",
+            oneOf(t -> t.toLowerCase(Locale.ROOT), "memory or postgres", "memory", "postgres"));
+    static final Setting<String> POSTGRES_URL = add("worker.postgres.url", "",
+            "with worker.store=postgres: JDBC URL, jdbc:postgresql://host:5432/db", text());
+    static final Setting<String> POSTGRES_USER = add("worker.postgres.user", "",
+            "with worker.store=postgres: the role; empty takes it from the URL", text());
+    static final Setting<String> POSTGRES_PASSWORD = add("worker.postgres.password", "",
+            "with worker.store=postgres: the role's password (prefer worker.postgres.password-file)", text());
+    static final Setting<String> POSTGRES_PASSWORD_FILE = add("worker.postgres.password-file", "",
+            "with worker.store=postgres: a file holding the password, e.g. a mounted Secret", text());
+    static final Setting<Integer> POSTGRES_POOL_SIZE = add("worker.postgres.pool-size", "10",
+            "with worker.store=postgres: most database connections per replica", integer(1, 1000));
+    static final Setting<Duration> WORKER_LEASE = add("worker.lease", "30s",
+            "with worker.store=postgres: how long a claimed job is held without a heartbeat before another replica may take it",
+            atLeast(Duration.ofSeconds(1)));
 
     /** Every entry above, in declaration order. */
     static final List<Setting<?>> KEYS = List.copyOf(ENTRIES);
@@ -132,6 +149,17 @@ final class Catalogue {
             throw new ConfigException(AGGREGATE_MAX_TIMEOUT.key(), "must be at least " + AGGREGATE_TIMEOUT.key() + " ("
                     + Durations.format(timeout) + "), got " + Durations.format(s.get(AGGREGATE_MAX_TIMEOUT)));
         }
+    }
+
+    private static Setting.Parser<Duration> atLeast(Duration min) {
+        Setting.Parser<Duration> positive = duration(false);
+        return text -> {
+            Duration d = positive.parse(text);
+            if (d.compareTo(min) < 0) {
+                throw new IllegalArgumentException("expected at least " + Durations.format(min) + ", got " + Durations.format(d));
+            }
+            return d;
+        };
     }
 
     private static String instanceOrHost(String text) {

@@ -19,7 +19,7 @@ final class FaultJobHandlers {
     }
 
     static List<JobHandler> all() {
-        return List.of(new Throws(), new Hangs(), new Allocates());
+        return List.of(new Throws(), new Hangs(), new Allocates(), new Records());
     }
 
     /** Fails at once with an exception: the job ends FAILED with its message. */
@@ -75,6 +75,47 @@ final class FaultJobHandlers {
                 }
                 kept.addLast(chunk);
             }
+        }
+    }
+
+    /**
+     * An idempotent job that records when it runs, for the multi-replica drills: payload {@code
+     * {"token": "...", "millis": n, "log": "/path"}}. It appends {@code <token> begin <epoch-us>
+     * <pid>} to the file, waits {@code millis} (honouring its context), then appends {@code <token>
+     * end <epoch-us> <pid>} whether it finished or was stopped, before it returns. The drill reads the file
+     * to check that no job ran on two replicas at once.
+     */
+    static final class Records extends Base {
+        private static final long PID = ProcessHandle.current().pid();
+
+        Records() {
+            super("fault-record");
+        }
+
+        @Override
+        public JsonNode run(Context ctx, JsonNode payload) throws Exception {
+            java.nio.file.Path log = java.nio.file.Path.of(payload.path("log").asText());
+            String token = payload.path("token").asText();
+            append(log, token + " begin " + micros() + " " + PID);
+            try {
+                if (ctx.await(java.time.Duration.ofMillis(payload.path("millis").asLong(0)))) {
+                    throw ctx.err();
+                }
+                return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("token", token);
+            } finally {
+                append(log, token + " end " + micros() + " " + PID);
+            }
+        }
+
+        private static long micros() {
+            java.time.Instant now = java.time.Instant.now();
+            return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
+        }
+
+        /** One write of one line with O_APPEND: lines from several processes never interleave. */
+        private static void append(java.nio.file.Path log, String line) throws java.io.IOException {
+            java.nio.file.Files.writeString(log, line + "\n", java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
         }
     }
 

@@ -100,7 +100,7 @@ public final class Main {
 
             Health health = new Health(settings.get(HEALTH_TIMEOUT));
             AdminServer admin = new AdminServer(settings.get(ADMIN_HOST), settings.get(ADMIN_PORT), metrics.registry(), health);
-            WorkerService.Builder workers = WorkerService.builder()
+            var workers = WorkerService.builder()
                     .workers(settings.get(WORKERS))
                     .queueCapacity(settings.get(QUEUE_CAPACITY))
                     .storeCapacity(settings.get(STORE_CAPACITY))
@@ -115,7 +115,11 @@ public final class Main {
             if (settings.get(FAULT_JOB_HANDLERS)) {
                 FaultJobHandlers.all().forEach(workers::handler);
             }
+            settings.workerStore().jobStore(settings.get(QUEUE_CAPACITY), settings.get(MAX_ATTEMPTS), settings.get(INSTANCE),
+                    metrics.registry()).ifPresent(workers::store);
             WorkerService worker = workers.build();
+            // A store that cannot serve (the database is down) turns submissions and reads into 503s.
+            health.add(Probe.READY, "worker-store", ctx -> worker.checkStore());
             // A full queue turns jobs away: take this instance out of rotation until it drains.
             health.add(Probe.READY, "worker-queue",
                     HealthCheck.notSaturated("worker queue", worker::queueDepth, settings.get(QUEUE_CAPACITY)));

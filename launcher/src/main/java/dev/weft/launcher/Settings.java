@@ -29,9 +29,12 @@ final class Settings {
 
     /** Parsed value of every catalogued key, by key. */
     private final Map<String, Object> values;
+    /** The job-store keys checked together (and the password file read); null only while {@link #from} checks. */
+    private final WorkerStoreSettings workerStore;
 
-    private Settings(Map<String, Object> values) {
+    private Settings(Map<String, Object> values, WorkerStoreSettings workerStore) {
         this.values = Map.copyOf(values);
+        this.workerStore = workerStore;
     }
 
     /**
@@ -85,9 +88,9 @@ final class Settings {
         for (Setting<?> s : Catalogue.KEYS) {
             values.put(s.key(), s.read(c));
         }
-        Settings settings = new Settings(values);
-        Catalogue.checkTogether(settings);
-        return settings;
+        Settings parsed = new Settings(values, null);
+        Catalogue.checkTogether(parsed);
+        return new Settings(values, WorkerStoreSettings.from(parsed));
     }
 
     /** The typed value of {@code setting}. */
@@ -99,6 +102,11 @@ final class Settings {
     /** Whether {@code key} is a catalogued key. */
     static boolean isKey(String key) {
         return Catalogue.KEYS.stream().anyMatch(s -> s.key().equals(key));
+    }
+
+    /** The {@code worker.store} and {@code worker.postgres.*} keys as one value. */
+    WorkerStoreSettings workerStore() {
+        return workerStore;
     }
 
     /** The {@code fault.*} keys as one value. */

@@ -10,22 +10,25 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** The default {@link JobQueue}: a buffered {@link Channel}, FIFO, lost when the process ends. */
-public final class InMemoryJobQueue implements JobQueue {
+/**
+ * The memory store's queue of accepted jobs waiting for a worker: a buffered {@link Channel},
+ * FIFO, lost when the process ends. Thread-safe.
+ */
+final class InMemoryJobQueue {
 
     private final Channel<Job> jobs;
     /** Makes close() idempotent: closing a channel twice throws, like Go. */
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    public InMemoryJobQueue(int capacity) {
+    InMemoryJobQueue(int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be at least 1: " + capacity);
         }
         this.jobs = Channel.buffered(capacity);
     }
 
-    @Override
-    public boolean offer(Job job) {
+    /** Adds a job if there is room; never blocks. False if full or closed. */
+    boolean offer(Job job) {
         try {
             return jobs.trySend(job);
         } catch (ChannelClosedException e) {
@@ -33,21 +36,21 @@ public final class InMemoryJobQueue implements JobQueue {
         }
     }
 
-    @Override
-    public Optional<Job> take(Context ctx) throws InterruptedException {
+    /** The oldest job, waiting for one; empty once closed and drained. */
+    Optional<Job> take(Context ctx) throws InterruptedException {
         Received<Job> r = jobs.receiveOrClosed(ctx);
         return r.closed() ? Optional.empty() : Optional.of(r.value());
     }
 
-    @Override
-    public void close() {
+    /** No more offers; take hands out what is left, then reports the end. Idempotent. */
+    void close() {
         if (closed.compareAndSet(false, true)) {
             jobs.close();
         }
     }
 
-    @Override
-    public List<Job> drain() {
+    /** Removes and returns every job still waiting. Never blocks. */
+    List<Job> drain() {
         List<Job> left = new ArrayList<>();
         for (Received<Job> r = jobs.tryReceive(); r.ok(); r = jobs.tryReceive()) {
             left.add(r.value());
@@ -55,13 +58,11 @@ public final class InMemoryJobQueue implements JobQueue {
         return left;
     }
 
-    @Override
-    public int size() {
+    int size() {
         return jobs.len();
     }
 
-    @Override
-    public int capacity() {
+    int capacity() {
         return jobs.cap();
     }
 }

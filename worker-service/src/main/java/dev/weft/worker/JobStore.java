@@ -1,136 +1,169 @@
 package dev.weft.worker;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.weft.patterns.Context;
+
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The job records, bounded ({@code worker.store-capacity}). To make room it evicts finished
- * records, the earliest finished first, and never an unfinished one: a store full of unfinished
- * jobs refuses new ones. Finished records also expire after the retention period ({@link
- * #expire}). Thread-safe; every method holds one lock briefly and never blocks otherwise.
+ * Where jobs are kept and from where workers claim them: {@link MemoryJobStore} (the default,
+ * lost with the process) or {@link PostgresJobStore} (shared by every replica). The worker, the
+ * handlers and the HTTP routes see only this contract, so they behave the same on either.
+ *
+ * <p>All methods are thread-safe. Methods that reach a database throw {@link
+ * StoreUnavailableException} when it cannot be reached; the memory store never does.
+ *
+ * <p>Life of a job: {@link #add} stores it QUEUED; {@link #claim} hands it to one worker of one
+ * replica; {@link #start} marks the first attempt of that claim; then exactly one of {@link
+ * #finish} (terminal), {@link #retryLater} (the store runs it again after a backoff) or {@link
+ * #release} (handed back to the queue, the attempt not counted) ends the claim.
  */
-final class JobStore {
+public interface JobStore extends AutoCloseable {
 
-    private final int capacity;
-    private final ReentrantLock lock = new ReentrantLock();
-    /** Every record held. Guarded by lock; size never above capacity. */
-    private final Map<UUID, Job> jobs = new HashMap<>();
+    /** A job to store: its identity and input, and the idempotency key it was submitted with. */
+    record NewJob(UUID id, String type, JsonNode payload, Idempotency idempotency) { }
+
     /**
-     * The finished subset of {@link #jobs}, in the order they were marked finished: the eviction
-     * and expiry order. Guarded by lock; invariant: finished ⊆ jobs.keySet().
+     * The {@code Idempotency-Key} of a submission and a fingerprint of its body: a later
+     * submission with the same key gets the original job back if its fingerprint is the same.
      */
-    private final LinkedHashSet<UUID> finished = new LinkedHashSet<>();
+    record Idempotency(String key, String fingerprint) { }
 
-    JobStore(int capacity) {
-        if (capacity < 1) {
-            throw new IllegalArgumentException("store capacity must be at least 1: " + capacity);
-        }
-        this.capacity = capacity;
+    /** What {@link #add} did. */
+    sealed interface Admission permits Added, Duplicate, KeyReused, Full { }
+
+    /** Stored as a new QUEUED job. */
+    record Added(Job.Snapshot job) implements Admission { }
+
+    /** The idempotency key was seen with the same body: the original job, nothing stored. */
+    record Duplicate(Job.Snapshot job) implements Admission { }
+
+    /** The idempotency key was seen with a different body; nothing stored. */
+    record KeyReused(UUID original) implements Admission { }
+
+    /** No room; {@code detail} is written for the client. */
+    record Full(String detail) implements Admission { }
+
+    /**
+     * One worker's hold on a job.
+     *
+     * @param attempt the attempt this claim runs (1-based), counting attempts on every replica
+     * @param lease   done when this replica can no longer be sure it holds the job (its lease
+     *                could not be renewed): the attempt should stop, since another may take over
+     */
+    record Claim(UUID id, String type, JsonNode payload, Instant submittedAt, int attempt, Context lease) { }
+
+    /** The first attempt of a claim began, at {@code startedAt} (the job's, so the first one ever). */
+    record Start(int attempt, Instant startedAt) { }
+
+    /** Prepares the store (a database: connects and migrates). Called once, before anything else. */
+    default void open() {
     }
 
-    /** Adds {@code job}, evicting the earliest finished record if full. False if full of unfinished jobs. */
-    boolean add(Job job) {
-        lock.lock();
-        try {
-            if (jobs.size() >= capacity) {
-                var oldest = finished.iterator();
-                if (!oldest.hasNext()) {
-                    return false;
-                }
-                jobs.remove(oldest.next());
-                oldest.remove();
-            }
-            jobs.put(job.id(), job);
-            return true;
-        } finally {
-            lock.unlock();
-        }
+    /** Stores a new QUEUED job if there is room; see {@link Admission}. */
+    Admission add(NewJob job);
+
+    /** The job with this id, if the store still holds it. */
+    Optional<Job.Snapshot> get(UUID id);
+
+    /**
+     * Takes the oldest runnable job for this replica, waiting for one.
+     *
+     * @return the claim, or empty once {@link #closeClaims()} was called
+     * @throws dev.weft.patterns.ContextDoneException if {@code ctx} is done first
+     * @throws InterruptedException if interrupted while waiting
+     */
+    Optional<Claim> claim(Context ctx) throws InterruptedException;
+
+    /**
+     * The claim's worker is about to run it.
+     *
+     * @return the attempt and start time, or null if the job ended meanwhile (the shutdown sweep)
+     */
+    Start start(Claim c);
+
+    /** Counts one more in-place attempt of a claim (after {@link #retryLater} said false); returns its number. */
+    int beginAttempt(Claim c);
+
+    /**
+     * Ends the job in terminal state {@code state} if this claim still holds it.
+     *
+     * @return false, changing nothing, if it already ended or this replica lost its lease
+     */
+    boolean finish(Claim c, JobState state, JsonNode result, String error);
+
+    /**
+     * Hands a job whose attempt failed (retryably) back for another attempt no sooner than
+     * {@code delay} from now, the failed attempt counted.
+     *
+     * @return true if the store took it back; false if this store retries in place, when the
+     *     worker waits out the delay itself
+     */
+    boolean retryLater(Claim c, Duration delay, String error);
+
+    /**
+     * Hands a job back to the queue, its current attempt not counted, so that another replica
+     * runs it (shutdown).
+     *
+     * @return true if it did; false if this store cannot (it is not shared), when the caller
+     *     ends the job itself
+     */
+    boolean release(Claim c);
+
+    /** No more claims: {@link #claim} returns empty from now on. Idempotent. */
+    void closeClaims();
+
+    /**
+     * This replica's jobs that are not finished, for the shutdown sweep once the workers are
+     * done: queued jobs the memory store will never run, claims a worker left behind.
+     */
+    List<Claim> leftBehind();
+
+    /** Jobs waiting to start: on this replica (memory) or in the whole cluster (postgres). */
+    int waiting();
+
+    /** Most jobs that may wait at once ({@code worker.queue-capacity}). */
+    int capacity();
+
+    /** Jobs by state, all states present (0 when none); cheap enough to call on every scrape. */
+    Map<JobState, Long> countByState();
+
+    /**
+     * Housekeeping: deletes finished records older than {@code retention}, in small batches.
+     *
+     * @return how many were deleted
+     */
+    int expire(Duration retention);
+
+    /**
+     * Housekeeping: returns jobs whose lease expired (their replica died) to the queue, or
+     * fails them when they have no attempts left.
+     *
+     * @return how many leases were reclaimed
+     */
+    default int reap() {
+        return 0;
     }
 
-    /** Takes back a job that was added but then not accepted (the queue was full). */
-    void remove(Job job) {
-        lock.lock();
-        try {
-            jobs.remove(job.id(), job);
-            finished.remove(job.id());
-        } finally {
-            lock.unlock();
-        }
+    /**
+     * How often {@link #reap()} should run at least, so that a dead replica's jobs wait little
+     * longer than their lease; empty when the store has no leases.
+     */
+    default Optional<Duration> reapInterval() {
+        return Optional.empty();
     }
 
-    /** Records that {@code job} reached a terminal state, which makes it evictable. */
-    void finished(Job job) {
-        lock.lock();
-        try {
-            if (jobs.get(job.id()) == job) {
-                finished.add(job.id());
-            }
-        } finally {
-            lock.unlock();
-        }
+    /** Throws, saying why, when the store cannot serve (the {@code worker-store} readiness check). */
+    default void check() {
     }
 
-    Optional<Job> get(UUID id) {
-        lock.lock();
-        try {
-            return Optional.ofNullable(jobs.get(id));
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Removes finished records that finished before {@code cutoff}; returns how many. */
-    int expire(Instant cutoff) {
-        lock.lock();
-        try {
-            int removed = 0;
-            var it = finished.iterator();
-            while (it.hasNext()) {
-                UUID id = it.next();
-                Instant at = jobs.get(id).finishedAt();
-                // Finish order is (nearly) finish-time order, so the first young record ends the scan.
-                if (!at.isBefore(cutoff)) {
-                    break;
-                }
-                it.remove();
-                jobs.remove(id);
-                removed++;
-            }
-            return removed;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The records not yet in a terminal state (a snapshot). */
-    List<Job> unfinished() {
-        lock.lock();
-        try {
-            List<Job> out = new ArrayList<>();
-            for (Job j : jobs.values()) {
-                if (!finished.contains(j.id())) {
-                    out.add(j);
-                }
-            }
-            return out;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    int size() {
-        lock.lock();
-        try {
-            return jobs.size();
-        } finally {
-            lock.unlock();
-        }
+    /** Releases connections and threads; heartbeats stop here, so the worker closes it last. */
+    @Override
+    default void close() {
     }
 }

@@ -1,72 +1,56 @@
 package dev.weft.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import dev.weft.patterns.CancelContext;
 import dev.weft.patterns.Channel;
 import dev.weft.patterns.Context;
 import dev.weft.patterns.ContextDoneException;
 import dev.weft.patterns.RateLimiter;
-import dev.weft.patterns.Received;
 import dev.weft.patterns.Service;
 import dev.weft.patterns.WeftThreads;
 import dev.weft.patterns.WorkerPool;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.lang.System.Logger.Level;
-import java.time.Clock;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.DoubleSupplier;
-import java.util.regex.Pattern;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * The background worker pool as a supervised {@link Service}: accepted jobs wait in a bounded
- * {@link JobQueue}, an intake thread hands them one at a time to a {@link WorkerPool} of {@code
- * worker.workers} virtual threads (rate-limited by a {@link RateLimiter} when {@code worker.rate}
- * is set), and each job runs its type's {@link JobHandler} under a {@link Context} with the
- * per-attempt deadline {@code worker.job-timeout}. Records of jobs live in a bounded store that
- * drops the earliest finished records first, and a housekeeping ticker expires finished records
- * after {@code worker.retention}.
+ * The background worker pool as a supervised {@link Service}: lifecycle and admission. Accepted
+ * jobs are kept in a {@link JobStore} (memory, or PostgreSQL shared by every replica); an intake
+ * thread claims them one at a time for a {@link WorkerPool} of {@code worker.workers} virtual
+ * threads (rate-limited by a {@link RateLimiter} when {@code worker.rate} is set), where an
+ * {@link AttemptLoop} runs each job's {@link JobHandler}. A housekeeping ticker expires finished
+ * records after {@code worker.retention} and reclaims the leases of dead replicas.
  *
- * <p><b>Attempts.</b> Each attempt runs the handler on a thread of its own, so that a worker is
- * never held beyond the attempt's deadline: when the deadline passes (or the shutdown budget
- * ends) the attempt's context is cancelled and the handler's thread interrupted, and the worker
- * waits at most {@code abandonGrace} more for it. A handler that ignores both is left behind and
- * its job recorded ABANDONED (Java cannot stop a thread that will not stop; that thread stays
- * alive until the handler returns). A handler failure marked retryable ({@link
- * JobHandler.RetryableJobException}) is tried again after a {@link Backoff} wait, up to {@code
- * worker.max-attempts} attempts; a timeout or any other failure ends the job FAILED. A throwing
- * or hanging handler never kills a worker.
- *
- * <p><b>Shutdown</b> (step 4 of the supervisor contract, {@link #stop(Context)}): intake closes
- * at once (submissions get {@link Rejected} SHUTTING_DOWN → 503); the workers keep draining the
- * queue; when the budget ends, running attempts and backoff waits are cancelled through their
- * context (→ CANCELLED) and jobs still queued are ABANDONED. Every accepted job ends in exactly
- * one terminal state, which is logged, counted and kept in the store; the last line {@code stop}
- * logs gives the count of each. {@code stop} returns false if any job was cancelled or abandoned
- * after it began.
+ * <p><b>Shutdown</b> (step 4 of the supervisor contract, {@link #stop(Context)}): intake and
+ * claiming stop at once (submissions get {@link Rejected} SHUTTING_DOWN → 503); running jobs
+ * get the budget; when it ends, running attempts and backoff waits are cancelled through their
+ * context. A shared store takes those jobs back (lease released, the attempt not counted) for
+ * another replica; the memory store cannot, so they end CANCELLED and jobs still queued are
+ * ABANDONED. The store closes last, so heartbeats outlive every running job. The last line
+ * {@code stop} logs gives the count of each ending. {@code stop} returns false if any job was
+ * cancelled or abandoned after it began.
  */
 public final class WorkerService implements Service {
 
     private static final System.Logger LOG = System.getLogger(WorkerService.class.getName());
-    private static final Pattern TYPE_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     /** Waits out a backoff; injectable so that tests can observe the waits without waiting. */
     @FunctionalInterface
@@ -90,24 +74,32 @@ public final class WorkerService implements Service {
     /** What {@link #submit} did with a job. */
     public sealed interface Submission permits Accepted, Rejected { }
 
-    /** Accepted: the job as it was when queued. */
-    public record Accepted(Job.Snapshot job) implements Submission { }
+    /**
+     * Accepted: the job as it was when queued.
+     *
+     * @param replayed true when an earlier submission with the same {@code Idempotency-Key}
+     *                 created it, and this one stored nothing
+     */
+    public record Accepted(Job.Snapshot job, boolean replayed) implements Submission { }
 
     /** Turned away; {@code detail} is written for the client. */
     public record Rejected(Reason reason, String detail) implements Submission { }
 
-    /** Why a submission was rejected: 400, 429 or 503. */
-    public enum Reason { INVALID, QUEUE_FULL, SHUTTING_DOWN }
+    /** Why a submission was rejected: 400, 422, 429 or 503. */
+    public enum Reason { INVALID, KEY_REUSED, QUEUE_FULL, SHUTTING_DOWN, UNAVAILABLE }
 
-    /** Counts so far. Once stopped: accepted = succeeded + failed + cancelled + abandoned. */
+    /**
+     * Counts of this replica so far. With the memory store, once stopped: accepted = succeeded +
+     * failed + cancelled + abandoned. With a shared store a job accepted here may end elsewhere.
+     */
     public record Counts(long accepted, long succeeded, long failed, long cancelled, long abandoned) { }
 
-    private final Builder config;
+    private final WorkerConfig config;
     private final Map<String, JobHandler> handlers;
-    private final JobQueue queue;
     private final JobStore store;
     private final WorkerMetrics metrics;
     private final RateLimiter limiter;
+    private final AttemptLoop attempts;
 
     /**
      * The service's context: parent of every attempt, backoff wait and of the housekeeping
@@ -115,29 +107,23 @@ public final class WorkerService implements Service {
      */
     private final CancelContext lifetime = Context.withCancel(Context.background());
     /**
-     * Guards the decision to accept: submit() holds it while it checks {@code closed}, stores and
-     * queues the job; stop() holds it to set {@code closed} and close the queue. So no job slips
-     * into the queue behind the drain, and no accepted job is missing from the store.
+     * Guards the decision to accept: submit() holds its read lock while it checks {@code closed}
+     * and adds the job (submissions run concurrently, each store orders its own adds); stop()
+     * holds the write lock to set {@code closed} and close claiming. So no job slips into the
+     * memory queue behind the drain, and no accepted job is missing from the store.
      */
-    private final ReentrantLock intake = new ReentrantLock();
+    private final ReentrantReadWriteLock intake = new ReentrantReadWriteLock();
     /** Guarded by intake for writes; volatile for the cheap early check in submit(). */
     private volatile boolean closed;
     /** Set when stop() begins: cancellations and abandonments from then on are shutdown losses. */
     private volatile boolean stopping;
 
-    private final int capacity;
-    /**
-     * Accepted jobs not yet started: in the queue, or in hand between the queue and a worker.
-     * Incremented under intake when a job is accepted, decremented exactly once when it leaves
-     * QUEUED (Job.start or Job.finish report that), so never above {@link #capacity}. This, not
-     * the queue's own size, is the depth clients and readiness see, so the job the intake thread
-     * holds for the next free worker still takes a slot.
-     */
-    private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicInteger busy = new AtomicInteger();
     private final AtomicLong accepted = new AtomicLong();
-    /** Terminal transitions by state; each job adds exactly one (Job.finish is compare-and-set). */
+    /** Terminal transitions by state that this replica made; each job adds at most one. */
     private final Map<JobState, AtomicLong> ended = new EnumMap<>(JobState.class);
+    /** Jobs handed back to a shared store at shutdown. */
+    private final AtomicLong handedBack = new AtomicLong();
     /** Jobs cancelled or abandoned since stop() began. */
     private final AtomicLong shutdownLosses = new AtomicLong();
 
@@ -148,24 +134,35 @@ public final class WorkerService implements Service {
     private final List<Thread> helpers = new ArrayList<>();
     private volatile boolean started;
 
-    private WorkerService(Builder b) {
-        this.config = b;
-        this.handlers = Map.copyOf(b.handlers);
-        this.queue = b.queue != null ? b.queue : new InMemoryJobQueue(b.queueCapacity);
-        this.store = new JobStore(b.storeCapacity);
-        this.capacity = queue.capacity();
-        this.limiter = b.rate > 0 ? new RateLimiter(b.rate, b.burst) : null;
+    WorkerService(WorkerConfig config, Map<String, JobHandler> handlers, JobStore store, MeterRegistry registry) {
+        this.config = config;
+        this.handlers = handlers;
+        this.store = store;
+        this.limiter = config.rate() > 0 ? new RateLimiter(config.rate(), config.burst()) : null;
         for (JobState s : JobState.values()) {
             if (s.terminal()) {
                 ended.put(s, new AtomicLong());
             }
         }
-        this.metrics = new WorkerMetrics(b.registry, new TreeSet<>(handlers.keySet()), waiting::get, capacity,
-                busy::get, b.workers);
+        this.metrics = new WorkerMetrics(registry, new TreeSet<>(handlers.keySet()), store::waiting, store.capacity(),
+                busy::get, config.workers(), store::countByState);
+        this.attempts = new AttemptLoop(config, store, lifetime, new AttemptLoop.Ends() {
+            @Override
+            public boolean end(JobStore.Claim c, JobState state, JsonNode result, String error) {
+                return complete(c, state, result, error);
+            }
+
+            @Override
+            public void handedBack(JobStore.Claim c) {
+                handedBack.incrementAndGet();
+                metrics.handedBack();
+                LOG.log(Level.INFO, "job " + c.id() + " " + c.type() + " handed back to the store for another replica");
+            }
+        });
     }
 
-    public static Builder builder() {
-        return new Builder();
+    public static WorkerServiceBuilder builder() {
+        return new WorkerServiceBuilder();
     }
 
     @Override
@@ -173,30 +170,42 @@ public final class WorkerService implements Service {
         return "worker";
     }
 
+    /** Opens the store (a database: connects and migrates; failing that, start fails), then starts the workers. */
     @Override
     public void start() {
-        // Unbuffered: the intake thread hands a job over only when a worker is free to take it,
-        // so waiting jobs stay in the queue, where depth, capacity and the sweep see them.
-        Channel<Job> toWorkers = Channel.unbuffered();
-        WorkerPool<Job, Void> pool = WorkerPool.start(lifetime, toWorkers, config.workers, limiter, job -> {
-            process(job);
+        store.open();
+        // Unbuffered: an intake thread claims its next job only once a worker took its last. One
+        // intake thread per worker, so that claims (a database round trip each with postgres)
+        // overlap instead of queueing behind one another; each holds at most one claim in hand.
+        Channel<JobStore.Claim> toWorkers = Channel.unbuffered();
+        WorkerPool<JobStore.Claim, Void> pool = WorkerPool.start(lifetime, toWorkers, config.workers(), limiter, c -> {
+            process(c);
             return null;
         });
-        helpers.add(WeftThreads.start("worker-intake", () -> feed(toWorkers)));
+        AtomicInteger feeders = new AtomicInteger(config.workers());
+        for (int i = 0; i < config.workers(); i++) {
+            helpers.add(WeftThreads.start("worker-intake", () -> feed(toWorkers, feeders)));
+        }
         helpers.add(WeftThreads.start("worker-results", () -> collect(pool)));
         helpers.add(WeftThreads.start("worker-housekeeping", this::housekeep));
         started = true;
     }
 
+    /** {@link #submit(String, JsonNode, String)} without an idempotency key. */
+    public Submission submit(String type, JsonNode payload) {
+        return submit(type, payload, null);
+    }
+
     /**
-     * Offers a job without blocking. Thread-safe. An accepted job reaches a terminal state before
-     * {@link #stop(Context)} returns.
+     * Offers a job without blocking (beyond one round trip to a database store). Thread-safe. An
+     * accepted job reaches a terminal state, here or on another replica.
      *
-     * @param type    a registered handler's type
-     * @param payload the handler's input; copied
+     * @param type           a registered handler's type
+     * @param payload        the handler's input; copied
+     * @param idempotencyKey the client's {@code Idempotency-Key}, or null
      * @return {@link Accepted}, or {@link Rejected} with the reason
      */
-    public Submission submit(String type, JsonNode payload) {
+    public Submission submit(String type, JsonNode payload, String idempotencyKey) {
         if (closed) {
             return reject(Reason.SHUTTING_DOWN, "the worker is shutting down; not accepting jobs");
         }
@@ -207,6 +216,10 @@ public final class WorkerService implements Service {
         if (payload == null || !payload.isObject()) {
             return reject(Reason.INVALID, "payload must be a JSON object");
         }
+        if (Payloads.containsNul(payload)) {
+            // PostgreSQL text cannot hold U+0000; refused in every store so that both behave alike.
+            return reject(Reason.INVALID, "payload strings and field names must not contain U+0000");
+        }
         try {
             handler.validate(payload);
         } catch (JobHandler.InvalidPayloadException e) {
@@ -216,30 +229,47 @@ public final class WorkerService implements Service {
             LOG.log(Level.WARNING, "handler " + type + " failed to validate a payload", e);
             return reject(Reason.INVALID, "invalid payload for '" + type + "'");
         }
-        Job job = new Job(UUID.randomUUID(), type, payload.deepCopy(), config.clock.instant());
-        Job.Snapshot queued = job.snapshot();
-        intake.lock();
+        JobStore.Idempotency idem = idempotencyKey == null ? null
+                : new JobStore.Idempotency(idempotencyKey, fingerprint(type, payload));
+        JobStore.NewJob job = new JobStore.NewJob(UUID.randomUUID(), type, payload.deepCopy(), idem);
+        JobStore.Admission admission;
+        intake.readLock().lock();
         try {
             if (closed) {
                 return reject(Reason.SHUTTING_DOWN, "the worker is shutting down; not accepting jobs");
             }
-            if (waiting.get() >= capacity) {
-                return reject(Reason.QUEUE_FULL, "the job queue is full (" + capacity + " waiting); retry later");
+            admission = store.add(job);
+            if (admission instanceof JobStore.Added) {
+                accepted.incrementAndGet();
             }
-            if (!store.add(job)) {
-                return reject(Reason.QUEUE_FULL, "the job store is full of unfinished jobs; retry later");
-            }
-            if (!queue.offer(job)) {
-                store.remove(job);
-                return reject(Reason.QUEUE_FULL, "the job queue is full; retry later");
-            }
-            waiting.incrementAndGet();
-            accepted.incrementAndGet();
+        } catch (StoreUnavailableException e) {
+            return reject(Reason.UNAVAILABLE, "the job store is unavailable; retry later");
         } finally {
-            intake.unlock();
+            intake.readLock().unlock();
         }
-        metrics.submitted();
-        return new Accepted(queued);
+        return switch (admission) {
+            case JobStore.Added a -> {
+                metrics.submitted();
+                yield new Accepted(a.job(), false);
+            }
+            case JobStore.Duplicate d -> new Accepted(d.job(), true);
+            case JobStore.KeyReused k -> reject(Reason.KEY_REUSED, "Idempotency-Key '" + idempotencyKey
+                    + "' was used for job " + k.original() + " with a different request body");
+            case JobStore.Full f -> reject(Reason.QUEUE_FULL, f.detail());
+        };
+    }
+
+    /** Same type and payload, same fingerprint: what makes a reused Idempotency-Key a replay. */
+    private static String fingerprint(String type, JsonNode payload) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(type.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
+            sha.update(payload.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     /** Counts a submission that the HTTP layer refused before it reached {@link #submit}. */
@@ -252,9 +282,13 @@ public final class WorkerService implements Service {
         return new Rejected(reason, detail);
     }
 
-    /** The job with this id, if the store still holds it. */
+    /**
+     * The job with this id, if the store still holds it.
+     *
+     * @throws StoreUnavailableException if the store cannot be reached
+     */
     public Optional<Job.Snapshot> job(UUID id) {
-        return store.get(id).map(Job::snapshot);
+        return store.get(id);
     }
 
     /** The HTTP routes of the job API, to mount at {@code basePath} (e.g. {@code /api/v1}). */
@@ -262,14 +296,19 @@ public final class WorkerService implements Service {
         return new JobRoutes(this, basePath);
     }
 
-    /** Accepted jobs not yet started (the {@code weft.job.queue.depth} gauge). */
+    /** Accepted jobs not yet started (the {@code weft.job.queue.depth} gauge); cluster-wide with a shared store. */
     public int queueDepth() {
-        return waiting.get();
+        return store.waiting();
     }
 
     /** Most accepted jobs that may wait to start; more are refused (429). */
     public int queueCapacity() {
-        return capacity;
+        return store.capacity();
+    }
+
+    /** The {@code worker-store} readiness check: throws, saying why, while the store cannot serve. */
+    public void checkStore() {
+        store.check();
     }
 
     public Counts counts() {
@@ -277,27 +316,35 @@ public final class WorkerService implements Service {
                 ended.get(JobState.CANCELLED).get(), ended.get(JobState.ABANDONED).get());
     }
 
-    // ---- the pipeline: queue → intake thread → pool → results ----
+    /** Jobs this replica handed back to a shared store at shutdown. */
+    public long handedBack() {
+        return handedBack.get();
+    }
 
-    private void feed(Channel<Job> toWorkers) {
+    // ---- the pipeline: store → intake thread → pool → results ----
+
+    /** One intake thread: claims and hands over until claiming ends; the last one out closes the channel. */
+    private void feed(Channel<JobStore.Claim> toWorkers, AtomicInteger feeders) {
         try {
             while (true) {
-                Optional<Job> next = queue.take(lifetime);
+                Optional<JobStore.Claim> next = store.claim(lifetime);
                 if (next.isEmpty()) {
                     return;
                 }
                 toWorkers.send(lifetime, next.get());
             }
         } catch (ContextDoneException | InterruptedException e) {
-            // The budget ended: a job in hand is still QUEUED in the store, and the sweep ends it.
+            // The budget ended: a claim in hand is swept by stop().
         } finally {
-            toWorkers.close();
+            if (feeders.decrementAndGet() == 0) {
+                toWorkers.close();
+            }
         }
     }
 
-    private void collect(WorkerPool<Job, Void> pool) {
+    private void collect(WorkerPool<JobStore.Claim, Void> pool) {
         try {
-            for (WorkerPool.Result<Job, Void> r : pool.results()) {
+            for (WorkerPool.Result<JobStore.Claim, Void> r : pool.results()) {
                 if (!r.ok()) {
                     // process() handles every failure itself; this is a bug or a refused rate wait.
                     LOG.log(Level.ERROR, "job " + r.job().id() + " failed outside its handler", r.failure());
@@ -313,182 +360,66 @@ public final class WorkerService implements Service {
 
     private void housekeep() {
         try {
-            while (!lifetime.await(config.housekeepingInterval)) {
-                expireFinished();
+            while (!lifetime.await(config.housekeepingInterval())) {
+                housekeepOnce();
             }
         } catch (InterruptedException e) {
             // Nobody but stop() interrupts this thread; stop.
         }
     }
 
-    /** Drops finished records older than the retention; what the housekeeping ticker runs. */
-    int expireFinished() {
-        return store.expire(config.clock.instant().minus(config.retention));
+    /** One housekeeping round: expiry, then the reaper. A store that is down is tried again next round. */
+    void housekeepOnce() {
+        try {
+            expireFinished();
+            int reclaimed = store.reap();
+            if (reclaimed > 0) {
+                metrics.leasesReclaimed(reclaimed);
+                LOG.log(Level.WARNING, "reclaimed " + reclaimed + " job lease(s) that expired (their replica stopped heartbeating)");
+            }
+        } catch (StoreUnavailableException e) {
+            LOG.log(Level.WARNING, "housekeeping skipped: " + e.getMessage());
+        }
     }
 
-    // ---- one job ----
+    /** Drops finished records older than the retention; returns how many. */
+    int expireFinished() {
+        return store.expire(config.retention());
+    }
 
-    private sealed interface Outcome permits Success, Failure, TimedOut, Cancelled, Abandoned { }
-
-    private record Success(JsonNode result) implements Outcome { }
-
-    private record Failure(String message, boolean retryable) implements Outcome { }
-
-    private record TimedOut() implements Outcome { }
-
-    private record Cancelled() implements Outcome { }
-
-    private record Abandoned(String reason) implements Outcome { }
-
-    private void process(Job job) {
-        Instant startedAt = config.clock.instant();
-        if (!job.start(startedAt)) {
+    private void process(JobStore.Claim c) {
+        JobStore.Start start = store.start(c);
+        if (start == null) {
             return;
         }
-        waiting.decrementAndGet();
-        metrics.queueWait(Duration.between(job.submittedAt(), startedAt));
+        if (start.attempt() == 1) {
+            metrics.queueWait(Duration.between(c.submittedAt(), start.startedAt()));
+        }
         busy.incrementAndGet();
         long begin = System.nanoTime();
         try {
-            runAttempts(job, handlers.get(job.type()));
+            attempts.run(c, handlers.get(c.type()), start.attempt());
         } catch (RuntimeException | Error e) {
-            LOG.log(Level.ERROR, "job " + job.id() + ": worker error", e);
-            complete(job, JobState.FAILED, null, "internal error");
+            LOG.log(Level.ERROR, "job " + c.id() + ": worker error", e);
+            complete(c, JobState.FAILED, null, "internal error");
         } finally {
             busy.decrementAndGet();
-            metrics.duration(job.type()).record(System.nanoTime() - begin, TimeUnit.NANOSECONDS);
+            metrics.duration(c.type()).record(System.nanoTime() - begin, TimeUnit.NANOSECONDS);
         }
     }
 
-    private void runAttempts(Job job, JobHandler handler) {
-        while (true) {
-            int attempt = job.beginAttempt();
-            switch (attempt(job, handler)) {
-                case Success s -> {
-                    complete(job, JobState.SUCCEEDED, s.result(), null);
-                    return;
-                }
-                case Failure f when f.retryable() && attempt < config.maxAttempts -> {
-                    Duration wait = config.backoff.delay(attempt, config.random);
-                    LOG.log(Level.DEBUG, "job " + job.id() + " attempt " + attempt + " failed (" + f.message()
-                            + "); retrying in " + wait.toMillis() + " ms");
-                    try {
-                        config.sleeper.sleep(lifetime, wait);
-                    } catch (ContextDoneException | InterruptedException e) {
-                        complete(job, JobState.CANCELLED, null, "shutdown budget ended while waiting to retry (attempt "
-                                + attempt + " failed: " + f.message() + ")");
-                        return;
-                    }
-                }
-                case Failure f -> {
-                    complete(job, JobState.FAILED, null, f.retryable()
-                            ? "failed after " + attempt + " attempts: " + f.message() : f.message());
-                    return;
-                }
-                case TimedOut t -> {
-                    complete(job, JobState.FAILED, null, "timed out after " + config.jobTimeout.toMillis() + " ms");
-                    return;
-                }
-                case Cancelled c -> {
-                    complete(job, JobState.CANCELLED, null, "shutdown budget ended while running");
-                    return;
-                }
-                case Abandoned a -> {
-                    complete(job, JobState.ABANDONED, null, a.reason());
-                    return;
-                }
-            }
-        }
-    }
-
-    /** One attempt: the handler on its own thread, waited for until the attempt's context is done. */
-    private Outcome attempt(Job job, JobHandler handler) {
-        CancelContext ctx = Context.withTimeout(lifetime, config.jobTimeout);
-        Channel<Outcome> result = Channel.buffered(1);
-        Thread runner = WeftThreads.start("job", () -> result.trySend(invoke(handler, ctx, job.payload())));
-        try {
-            Outcome o;
-            try {
-                o = result.receive(ctx);
-            } catch (ContextDoneException done) {
-                Received<Outcome> raced = result.tryReceive();
-                if (raced.ok()) {
-                    o = raced.value();
-                } else {
-                    runner.interrupt();
-                    o = awaitStopped(result);
-                }
-            }
-            if (o instanceof Failure && ctx.isDone()) {
-                // It failed because it was stopped (an InterruptedException, ctx.err()), not on its own.
-                return lifetime.isDone() ? new Cancelled() : new TimedOut();
-            }
-            return o;
-        } catch (InterruptedException e) {
-            // Nobody interrupts pool workers but a stop gone wrong; treat it as the budget's end.
-            // Not restored: the pool owns this thread and would stop it for good.
-            runner.interrupt();
-            return new Cancelled();
-        } finally {
-            ctx.cancel();
-        }
-    }
-
-    private Outcome awaitStopped(Channel<Outcome> result) throws InterruptedException {
-        CancelContext grace = Context.withTimeout(Context.background(), config.abandonGrace);
-        try {
-            Outcome late = result.receive(grace);
-            if (late instanceof Success) {
-                return late;
-            }
-            return lifetime.isDone() ? new Cancelled() : new TimedOut();
-        } catch (ContextDoneException ignored) {
-            return new Abandoned("the handler ignored cancellation and interruption for "
-                    + config.abandonGrace.toMillis() + " ms after " + (lifetime.isDone() ? "the shutdown budget ended" : "its timeout")
-                    + "; left running");
-        } finally {
-            grace.cancel();
-        }
-    }
-
-    private static Outcome invoke(JobHandler handler, Context ctx, JsonNode payload) {
-        try {
-            JsonNode r = handler.run(ctx, payload);
-            return new Success(r == null ? NullNode.getInstance() : r);
-        } catch (JobHandler.RetryableJobException e) {
-            return new Failure(describe(e), true);
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (Throwable e) {
-            return new Failure(describe(e), false);
-        }
-    }
-
-    /** Class and message: enough to act on, and never a stack trace. */
-    private static String describe(Throwable e) {
-        if (e instanceof JobHandler.RetryableJobException && e.getMessage() != null) {
-            return e.getMessage();
-        }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
-    }
-
-    /** Ends {@code job} in {@code state} unless it already ended; counts and logs it exactly once. */
-    private boolean complete(Job job, JobState state, JsonNode result, String error) {
-        JobState from = job.finish(state, result, error, config.clock.instant());
-        if (from == null) {
+    /** Ends the job in {@code state} unless it already ended; counts and logs it exactly once. */
+    private boolean complete(JobStore.Claim c, JobState state, JsonNode result, String error) {
+        if (!store.finish(c, state, result, error)) {
             return false;
         }
-        if (from == JobState.QUEUED) {
-            waiting.decrementAndGet();
-        }
-        store.finished(job);
         ended.get(state).incrementAndGet();
-        metrics.completed(job.type(), state).increment();
+        metrics.completed(c.type(), state).increment();
         if (stopping && (state == JobState.CANCELLED || state == JobState.ABANDONED)) {
             shutdownLosses.incrementAndGet();
         }
         Level level = state == JobState.SUCCEEDED ? Level.INFO : Level.WARNING;
-        LOG.log(level, "job " + job.id() + " " + job.type() + " " + state + (error == null ? "" : ": " + error));
+        LOG.log(level, "job " + c.id() + " " + c.type() + " " + state + (error == null ? "" : ": " + error));
         return true;
     }
 
@@ -500,19 +431,20 @@ public final class WorkerService implements Service {
     }
 
     /**
-     * Closes intake, drains the queue until {@code budget} ends, then cancels running jobs and
-     * abandons queued ones, and logs the count of each terminal state as its last line. Returns
-     * false if any job was cancelled or abandoned after this call began.
+     * Stops intake and claiming, lets running jobs finish until {@code budget} ends, then cancels
+     * them (handing them back to a shared store), sweeps what is left, closes the store last, and
+     * logs the count of each ending as its last line. Returns false if any job was cancelled or
+     * abandoned after this call began.
      */
     @Override
     public boolean stop(Context budget) throws InterruptedException {
         stopping = true;
-        intake.lock();
+        intake.writeLock().lock();
         try {
             closed = true;
-            queue.close();
+            store.closeClaims();
         } finally {
-            intake.unlock();
+            intake.writeLock().unlock();
         }
         Context.AfterFunc onBudgetEnd = budget.afterFunc(() -> lifetime.cancel(budget.cause()));
         try {
@@ -522,12 +454,7 @@ public final class WorkerService implements Service {
         } finally {
             onBudgetEnd.stop();
             lifetime.cancel();
-            for (Job left : queue.drain()) {
-                complete(left, JobState.ABANDONED, null, "still queued when the shutdown budget ended");
-            }
-            for (Job left : store.unfinished()) {
-                complete(left, JobState.ABANDONED, null, "unfinished when the shutdown budget ended");
-            }
+            sweep();
             for (JobHandler h : handlers.values()) {
                 try {
                     h.close();
@@ -539,12 +466,27 @@ public final class WorkerService implements Service {
                 // They end promptly once lifetime is cancelled: none of them runs handler code.
                 t.join(Duration.ofSeconds(1));
             }
+            store.close();
             Counts c = counts();
-            LOG.log(Level.INFO, String.format("worker stopped: accepted=%d succeeded=%d failed=%d cancelled=%d abandoned=%d",
-                    c.accepted(), c.succeeded(), c.failed(), c.cancelled(), c.abandoned()));
+            LOG.log(Level.INFO, String.format("worker stopped: accepted=%d succeeded=%d failed=%d cancelled=%d abandoned=%d handed-back=%d",
+                    c.accepted(), c.succeeded(), c.failed(), c.cancelled(), c.abandoned(), handedBack.get()));
             stopped.countDown();
         }
         return shutdownLosses.get() == 0;
+    }
+
+    /** Hands back or abandons what this replica still holds once its workers are done. */
+    private void sweep() {
+        for (JobStore.Claim left : store.leftBehind()) {
+            if (store.release(left)) {
+                handedBack.incrementAndGet();
+                metrics.handedBack();
+                continue;
+            }
+            boolean queued = store.get(left.id()).map(j -> j.state() == JobState.QUEUED).orElse(false);
+            complete(left, JobState.ABANDONED, null, queued ? "still queued when the shutdown budget ended"
+                    : "unfinished when the shutdown budget ended");
+        }
     }
 
     /**
@@ -558,155 +500,7 @@ public final class WorkerService implements Service {
             return;
         }
         Duration left = Duration.between(Instant.now(), deadline.get());
-        Duration bound = (left.isNegative() ? Duration.ZERO : left).plus(config.abandonGrace).plusMillis(200);
+        Duration bound = (left.isNegative() ? Duration.ZERO : left).plus(config.abandonGrace()).plusMillis(200);
         workersDone.await(bound.toNanos(), TimeUnit.NANOSECONDS);
-    }
-
-    /** Configuration of the worker; every setter validates its argument. */
-    public static final class Builder {
-        private int workers = 4;
-        private int queueCapacity = 1000;
-        private int storeCapacity = 10_000;
-        private double rate;
-        private int burst = 1;
-        private Duration jobTimeout = Duration.ofSeconds(30);
-        private int maxAttempts = 3;
-        private Duration retention = Duration.ofHours(1);
-        private Duration housekeepingInterval;
-        private Duration abandonGrace = Duration.ofMillis(500);
-        private Backoff backoff = Backoff.defaults();
-        private Clock clock = Clock.systemUTC();
-        private Sleeper sleeper = Sleeper.REAL;
-        private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
-        private MeterRegistry registry = new SimpleMeterRegistry();
-        private JobQueue queue;
-        private final Map<String, JobHandler> handlers = new LinkedHashMap<>();
-
-        private Builder() {
-        }
-
-        /** Worker threads ({@code worker.workers}), at least 1. */
-        public Builder workers(int n) {
-            this.workers = positive(n, "workers");
-            return this;
-        }
-
-        /** Bound of the default in-memory queue ({@code worker.queue-capacity}). */
-        public Builder queueCapacity(int n) {
-            this.queueCapacity = positive(n, "queueCapacity");
-            return this;
-        }
-
-        /** Another {@link JobQueue} instead of the in-memory one; its capacity then applies. */
-        public Builder queue(JobQueue queue) {
-            this.queue = Objects.requireNonNull(queue);
-            return this;
-        }
-
-        /** Most job records kept ({@code worker.store-capacity}). */
-        public Builder storeCapacity(int n) {
-            this.storeCapacity = positive(n, "storeCapacity");
-            return this;
-        }
-
-        /** Jobs started per second at most ({@code worker.rate}, {@code worker.burst}); rate 0 means no limit. */
-        public Builder rateLimit(double rate, int burst) {
-            if (!(rate >= 0) || Double.isInfinite(rate) || (rate > 0 && burst < 1)) {
-                throw new IllegalArgumentException("need a finite rate >= 0 and burst >= 1, got " + rate + " and " + burst);
-            }
-            this.rate = rate;
-            this.burst = burst;
-            return this;
-        }
-
-        /** Deadline of each attempt ({@code worker.job-timeout}). */
-        public Builder jobTimeout(Duration d) {
-            this.jobTimeout = positive(d, "jobTimeout");
-            return this;
-        }
-
-        /** Most attempts of a job whose failures are retryable ({@code worker.max-attempts}), at least 1. */
-        public Builder maxAttempts(int n) {
-            this.maxAttempts = positive(n, "maxAttempts");
-            return this;
-        }
-
-        /** How long finished records are kept ({@code worker.retention}). */
-        public Builder retention(Duration d) {
-            this.retention = positive(d, "retention");
-            return this;
-        }
-
-        /** How often the housekeeping ticker runs; by default a quarter of the retention, 1 s to 1 min. */
-        public Builder housekeepingInterval(Duration d) {
-            this.housekeepingInterval = positive(d, "housekeepingInterval");
-            return this;
-        }
-
-        /** How long a cancelled handler may take to stop before its job is abandoned. */
-        public Builder abandonGrace(Duration d) {
-            this.abandonGrace = positive(d, "abandonGrace");
-            return this;
-        }
-
-        public Builder backoff(Backoff b) {
-            this.backoff = Objects.requireNonNull(b);
-            return this;
-        }
-
-        /** Source of timestamps and of the retention cut-off. */
-        public Builder clock(Clock c) {
-            this.clock = Objects.requireNonNull(c);
-            return this;
-        }
-
-        /** What waits out backoffs. */
-        public Builder sleeper(Sleeper s) {
-            this.sleeper = Objects.requireNonNull(s);
-            return this;
-        }
-
-        /** Source of backoff jitter, uniform in [0, 1). */
-        public Builder random(DoubleSupplier r) {
-            this.random = Objects.requireNonNull(r);
-            return this;
-        }
-
-        public Builder registry(MeterRegistry r) {
-            this.registry = Objects.requireNonNull(r);
-            return this;
-        }
-
-        /** Registers the handler of one job type; a second handler for a type replaces the first. */
-        public Builder handler(JobHandler h) {
-            if (!TYPE_NAME.matcher(h.type()).matches()) {
-                throw new IllegalArgumentException("job type must be 1-64 of A-Za-z0-9_.-: '" + h.type() + "'");
-            }
-            handlers.put(h.type(), h);
-            return this;
-        }
-
-        public WorkerService build() {
-            if (housekeepingInterval == null) {
-                Duration quarter = retention.dividedBy(4);
-                housekeepingInterval = quarter.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
-                        : quarter.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : quarter;
-            }
-            return new WorkerService(this);
-        }
-
-        private static int positive(int n, String what) {
-            if (n < 1) {
-                throw new IllegalArgumentException(what + " must be at least 1: " + n);
-            }
-            return n;
-        }
-
-        private static Duration positive(Duration d, String what) {
-            if (!d.isPositive()) {
-                throw new IllegalArgumentException(what + " must be positive: " + d);
-            }
-            return d;
-        }
     }
 }

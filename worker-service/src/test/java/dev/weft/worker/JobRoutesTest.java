@@ -175,4 +175,34 @@ class JobRoutesTest {
                 .body("state", equalTo("SUCCEEDED")).body("error", nullValue());
         assertEquals(1.0, registry.get("weft.jobs.rejected").tag("reason", "shutting_down").counter().count());
     }
+
+    @Test
+    void anIdempotencyKeyReplaysTheOriginalJobAndRefusesADifferentBody() {
+        int port = start(1, 10);
+        String body = "{\"type\":\"checksum\",\"payload\":{\"text\":\"once\"}}";
+        Response first = given().port(port).contentType("application/json").header("Idempotency-Key", "order-42")
+                .body(body).when().post("/api/v1/jobs");
+        first.then().statusCode(202).header("Idempotent-Replayed", nullValue());
+        Response again = given().port(port).contentType("application/json").header("Idempotency-Key", "order-42")
+                .body(body).when().post("/api/v1/jobs");
+        again.then().statusCode(202).header("Idempotent-Replayed", "true").body("id", equalTo(first.path("id")));
+        assertEquals(first.header("Location"), again.header("Location"));
+        given().port(port).contentType("application/json").header("Idempotency-Key", "order-42")
+                .body("{\"type\":\"checksum\",\"payload\":{\"text\":\"twice\"}}").when().post("/api/v1/jobs")
+                .then().statusCode(422).contentType(Problem.MEDIA_TYPE)
+                .body("detail", containsString("different request body"));
+        given().port(port).contentType("application/json").header("Idempotency-Key", "has space")
+                .body(body).when().post("/api/v1/jobs")
+                .then().statusCode(400).contentType(Problem.MEDIA_TYPE).body("detail", containsString("Idempotency-Key"));
+        assertEquals(1.0, registry.get("weft.jobs.submitted").counter().count());
+        assertEquals(1.0, registry.get("weft.jobs.rejected").tag("reason", "key_reused").counter().count());
+    }
+
+    @Test
+    void nulInAPayloadIsA400() {
+        int port = start(1, 10);
+        given().port(port).contentType("application/json").body("{\"type\":\"checksum\",\"payload\":{\"text\":\"a\\u0000b\"}}")
+                .when().post("/api/v1/jobs")
+                .then().statusCode(400).contentType(Problem.MEDIA_TYPE).body("detail", containsString("U+0000"));
+    }
 }

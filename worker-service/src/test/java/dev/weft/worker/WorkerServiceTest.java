@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static dev.weft.worker.WorkerTesting.LIVENESS;
+import static dev.weft.worker.WorkerTesting.awaitState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -36,7 +38,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 @ExtendWith(NoLeakedThreads.class)
 class WorkerServiceTest {
 
-    private static final Duration LIVENESS = Duration.ofSeconds(20);
 
     private static ObjectNode payload() {
         return JsonNodeFactory.instance.objectNode();
@@ -53,23 +54,6 @@ class WorkerServiceTest {
     private static UUID accept(WorkerService w, String type, JsonNode payload) {
         WorkerService.Submission s = w.submit(type, payload);
         return assertInstanceOf(WorkerService.Accepted.class, s, s.toString()).job().id();
-    }
-
-    /** Bounded liveness wait for a job to reach {@code state}. */
-    private static Job.Snapshot awaitState(WorkerService w, UUID id, JobState state) throws InterruptedException {
-        long deadline = System.nanoTime() + LIVENESS.toNanos();
-        Job.Snapshot s = null;
-        while (System.nanoTime() < deadline) {
-            s = w.job(id).orElseThrow();
-            if (s.state() == state) {
-                return s;
-            }
-            if (s.state().terminal()) {
-                fail("job ended " + s.state() + " instead of " + state + ": " + s);
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("job not " + state + " within " + LIVENESS + ": " + s);
     }
 
     private static void assertCountsAddUp(WorkerService w) {

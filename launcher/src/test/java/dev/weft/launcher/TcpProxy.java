@@ -1,0 +1,105 @@
+package dev.weft.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A TCP proxy on 127.0.0.1 that a test can cut: {@link #cut()} closes every connection and stops
+ * listening (clients see resets, then refused connections, as when a database goes away);
+ * {@link #restore()} listens again on the same port. Stands between launchers and PostgreSQL in
+ * the outage drill, so that it needs no control over the server itself and harms no other test.
+ */
+final class TcpProxy implements AutoCloseable {
+
+    private final String targetHost;
+    private final int targetPort;
+    private final int port;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private volatile ServerSocket listener;
+
+    TcpProxy(String targetHost, int targetPort) throws IOException {
+        this.targetHost = targetHost;
+        this.targetPort = targetPort;
+        ServerSocket s = listen(0);
+        this.port = s.getLocalPort();
+        accept(s);
+    }
+
+    int port() {
+        return port;
+    }
+
+    private static ServerSocket listen(int port) throws IOException {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        return s;
+    }
+
+    private void accept(ServerSocket s) {
+        listener = s;
+        Thread.ofVirtual().start(() -> {
+            while (!s.isClosed()) {
+                try {
+                    Socket client = s.accept();
+                    Socket server = new Socket(targetHost, targetPort);
+                    open.add(client);
+                    open.add(server);
+                    pump(client, server);
+                    pump(server, client);
+                } catch (IOException e) {
+                    // Closed by cut(), or the target refused: the client's socket closes with it.
+                }
+            }
+        });
+    }
+
+    private void pump(Socket from, Socket to) {
+        Thread.ofVirtual().start(() -> {
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                in.transferTo(out);
+            } catch (IOException e) {
+                // Either side closed.
+            } finally {
+                close(from);
+                close(to);
+            }
+        });
+    }
+
+    private void close(Socket s) {
+        open.remove(s);
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // Already closed.
+        }
+    }
+
+    /** Closes every connection and stops accepting new ones. */
+    void cut() throws IOException {
+        listener.close();
+        for (Socket s : Set.copyOf(open)) {
+            close(s);
+        }
+    }
+
+    /** Accepts connections again, on the same port. */
+    void restore() throws IOException {
+        if (listener.isClosed()) {
+            accept(listen(port));
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        cut();
+    }
+}

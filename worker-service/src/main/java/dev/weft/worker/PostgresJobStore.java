@@ -1,0 +1,742 @@
+package dev.weft.worker;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.weft.patterns.CancelContext;
+import dev.weft.patterns.Channel;
+import dev.weft.patterns.Context;
+import dev.weft.patterns.ContextDoneException;
+import dev.weft.patterns.WeftThreads;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.flywaydb.core.Flyway;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+import java.lang.System.Logger.Level;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The {@link JobStore} shared by every replica ({@code worker.store=postgres}): one table,
+ * {@code weft_jobs}, migrated by Flyway at {@link #open()}.
+ *
+ * <ul>
+ *   <li><b>Claiming.</b> The oldest runnable row ({@code run_at <= now()}, no lease) is taken
+ *       with {@code FOR UPDATE SKIP LOCKED} in one short statement that also sets the lease
+ *       ({@code locked_until = now() + worker.lease}, the database clock, never the pod's) and
+ *       counts the attempt. Submissions {@code NOTIFY}; an idle replica {@code LISTEN}s and claims
+ *       within milliseconds, and polls every {@link Options#poll()} for what a notification missed
+ *       (a retry's {@code run_at}, a dropped listener connection).</li>
+ *   <li><b>Leases.</b> A heartbeat thread renews every lease this replica holds each third of
+ *       the lease. A lease it could not renew for 80% of its length is given up: the attempt is
+ *       cancelled ({@link Claim#lease()}), since the reaper of another replica may soon hand the
+ *       job to someone else. The reaper ({@link #reap()}, on the housekeeping ticker of every
+ *       replica) returns jobs with an expired lease to the queue, or fails them once they had
+ *       {@code worker.max-attempts} attempts: the attempt limit holds across replicas.</li>
+ *   <li><b>Backoff</b> of a retryable failure is the row's {@code run_at}; the worker is free meanwhile.</li>
+ *   <li><b>Shutdown:</b> {@link #release} hands a running job back, its attempt not counted.</li>
+ *   <li><b>Bound:</b> {@code worker.queue-capacity} bounds the QUEUED rows of the whole cluster
+ *       (checked in the insert, so concurrent submissions may overshoot it by a few).</li>
+ *   <li><b>Failure:</b> every method that reaches the database throws {@link
+ *       StoreUnavailableException} when it cannot, and counts it in {@code
+ *       weft_job_store_errors_total}; claiming backs off and resumes by itself.</li>
+ * </ul>
+ */
+public final class PostgresJobStore implements JobStore {
+
+    private static final System.Logger LOG = System.getLogger(PostgresJobStore.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CHANNEL = "weft_jobs";
+    private static final int BATCH = 500;
+    /** Most batches one housekeeping round deletes or reaps: the rest waits for the next round. */
+    private static final int MAX_BATCHES = 20;
+    /** Waits between tries while the database is unreachable: 100 ms doubling to 5 s. */
+    private static final Backoff RECONNECT = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+    /** How long a read of the QUEUED count serves the gauge and readiness. */
+    private static final Duration WAITING_TTL = Duration.ofSeconds(1);
+
+    /**
+     * How to reach the database and run the queue.
+     *
+     * @param url           JDBC URL ({@code worker.postgres.url})
+     * @param user          role ({@code worker.postgres.user})
+     * @param password      its password ({@code worker.postgres.password} or {@code -file}); may be empty
+     * @param poolSize      most pooled connections ({@code worker.postgres.pool-size}); one more is the listener's
+     * @param lease         how long a claim holds a job without a heartbeat ({@code worker.lease})
+     * @param queueCapacity most QUEUED jobs in the cluster ({@code worker.queue-capacity})
+     * @param maxAttempts   most attempts of a job, on all replicas ({@code worker.max-attempts})
+     * @param instance      this replica's name in {@code locked_by}
+     * @param poll          how often an idle replica looks for work without a notification
+     */
+    public record Options(String url, String user, String password, int poolSize, Duration lease, int queueCapacity,
+                          int maxAttempts, String instance, Duration poll) {
+        public Options {
+            Objects.requireNonNull(url, "url");
+            Objects.requireNonNull(user, "user");
+            password = password == null ? "" : password;
+            if (poolSize < 1 || queueCapacity < 1 || maxAttempts < 1 || !lease.isPositive() || !poll.isPositive()) {
+                throw new IllegalArgumentException("need poolSize, queueCapacity, maxAttempts >= 1 and positive lease and poll");
+            }
+        }
+
+        /** The URL with any {@code password=} parameter masked: fit for logs and error lines. */
+        public String safeUrl() {
+            return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+        }
+
+        @Override
+        public String toString() {
+            return "Options[url=" + safeUrl() + ", user=" + user + ", poolSize=" + poolSize + ", lease=" + lease + "]";
+        }
+    }
+
+    /** A claim this replica holds, with what the heartbeat needs. */
+    private static final class Held {
+        final Claim claim;
+        final String token;
+        final Instant startedAt;
+        final CancelContext lease;
+        /** System.nanoTime() of the last renewal the database confirmed. */
+        volatile long renewedAt;
+
+        Held(Claim claim, String token, Instant startedAt, CancelContext lease) {
+            this.claim = claim;
+            this.token = token;
+            this.startedAt = startedAt;
+            this.lease = lease;
+            this.renewedAt = System.nanoTime();
+        }
+    }
+
+    private final Options options;
+    private final Counter errors;
+    private final Map<UUID, Held> held = new ConcurrentHashMap<>();
+    /**
+     * Wakes one claiming thread: a notification arrived, a claim succeeded (there may be more),
+     * or claims closed; each woken claimer passes it on. Never closed itself.
+     */
+    private final Channel<Boolean> wake = Channel.buffered(1);
+    /** Done when the store closes: ends the listener and heartbeat threads. */
+    private final CancelContext running = Context.withCancel(Context.background());
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicBoolean available = new AtomicBoolean(true);
+    private volatile boolean claimsClosed;
+    private volatile HikariDataSource pool;
+    private volatile int waiting;
+    private volatile long waitingReadAt;
+
+    public PostgresJobStore(Options options, MeterRegistry registry) {
+        this.options = options;
+        this.errors = Counter.builder("weft.job.store.errors")
+                .description("Job store operations that failed because the database could not be reached or refused")
+                .register(registry);
+    }
+
+    /** Connects, migrates (safe when replicas start together), and starts listening and heartbeating. */
+    @Override
+    public void open() {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(options.url());
+        // Empty means "as the URL says": pgjdbc also reads user and password from the URL.
+        if (!options.user().isEmpty()) {
+            hc.setUsername(options.user());
+            hc.setPassword(options.password());
+        }
+        hc.setMaximumPoolSize(options.poolSize());
+        hc.setMinimumIdle(Math.min(2, options.poolSize()));
+        hc.setPoolName("weft-jobs");
+        // Fail a request within seconds when the database is gone, instead of queueing on the pool.
+        hc.setConnectionTimeout(3_000);
+        hc.setValidationTimeout(1_000);
+        hc.setInitializationFailTimeout(-1);
+        hc.addDataSourceProperty("connectTimeout", "5");
+        hc.addDataSourceProperty("socketTimeout", "30");
+        hc.addDataSourceProperty("tcpKeepAlive", "true");
+        pool = new HikariDataSource(hc);
+        try {
+            Flyway.configure(PostgresJobStore.class.getClassLoader())
+                    .dataSource(pool)
+                    .locations("classpath:dev/weft/worker/db/migration")
+                    .table("weft_schema_history")
+                    // A database that is slow to answer at start is tried three times (about 10 s) before start fails.
+                    .connectRetries(2)
+                    .connectRetriesInterval(1)
+                    .load()
+                    .migrate();
+        } catch (RuntimeException e) {
+            pool.close();
+            throw new IllegalStateException("cannot open the postgres job store at " + options.safeUrl() + ": "
+                    + rootMessage(e), e);
+        }
+        threads.add(WeftThreads.start("worker-store-listener", this::listen));
+        threads.add(WeftThreads.start("worker-store-heartbeat", this::heartbeat));
+        LOG.log(Level.INFO, "postgres job store open: " + options);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    // ---- admission and reads ----
+
+    private static final String INSERT = """
+            WITH ins AS (
+                INSERT INTO weft_jobs (id, type, payload, state, idempotency_key, fingerprint)
+                SELECT ?, ?, ?::json, 'QUEUED', ?, ?
+                WHERE (SELECT count(*) FROM weft_jobs WHERE state = 'QUEUED') < ?
+                ON CONFLICT (idempotency_key) DO NOTHING
+                RETURNING id, submitted_at)
+            SELECT submitted_at, pg_notify('%s', '') FROM ins""".formatted(CHANNEL);
+
+    @Override
+    public Admission add(NewJob n) {
+        Idempotency idem = n.idempotency();
+        return sql(c -> {
+            try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+                ps.setObject(1, n.id());
+                ps.setString(2, n.type());
+                ps.setString(3, n.payload().toString());
+                ps.setString(4, idem == null ? null : idem.key());
+                ps.setString(5, idem == null ? null : idem.fingerprint());
+                ps.setInt(6, options.queueCapacity());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        Instant at = rs.getObject(1, OffsetDateTime.class).toInstant();
+                        return new Added(new Job.Snapshot(n.id(), n.type(), JobState.QUEUED, 0, at, null, null, null, null));
+                    }
+                }
+            }
+            if (idem != null) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT id, fingerprint FROM weft_jobs WHERE idempotency_key = ?")) {
+                    ps.setString(1, idem.key());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            UUID original = rs.getObject(1, UUID.class);
+                            if (!idem.fingerprint().equals(rs.getString(2))) {
+                                return new KeyReused(original);
+                            }
+                            Optional<Job.Snapshot> job = read(c, original);
+                            if (job.isPresent()) {
+                                return new Duplicate(job.get());
+                            }
+                        }
+                    }
+                }
+            }
+            return new Full("the job queue is full (" + options.queueCapacity() + " waiting across the cluster); retry later");
+        });
+    }
+
+    @Override
+    public Optional<Job.Snapshot> get(UUID id) {
+        return sql(c -> read(c, id));
+    }
+
+    private static Optional<Job.Snapshot> read(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT type, state, attempts, submitted_at, started_at, finished_at, result, error
+                FROM weft_jobs WHERE id = ?""")) {
+            ps.setObject(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new Job.Snapshot(id, rs.getString(1), JobState.valueOf(rs.getString(2)), rs.getInt(3),
+                        instant(rs, 4), instant(rs, 5), instant(rs, 6), json(rs.getString(7)), rs.getString(8)));
+            }
+        }
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static JsonNode json(String text) throws SQLException {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new SQLException("stored JSON does not parse", e);
+        }
+    }
+
+    // ---- claiming ----
+
+    private static final String CLAIM = """
+            UPDATE weft_jobs SET state = 'RUNNING', attempts = attempts + 1, started_at = coalesce(started_at, now()),
+                   locked_by = ?, locked_until = now() + make_interval(secs => ?)
+            WHERE id = (SELECT id FROM weft_jobs
+                        WHERE state IN ('QUEUED', 'RUNNING') AND locked_until IS NULL AND run_at <= now()
+                        ORDER BY run_at, submitted_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING id, type, payload, submitted_at, started_at, attempts""";
+
+    @Override
+    public Optional<Claim> claim(Context ctx) throws InterruptedException {
+        int failures = 0;
+        while (!claimsClosed) {
+            Duration wait = options.poll();
+            try {
+                Optional<Claim> c = claimOne();
+                if (c.isPresent()) {
+                    // Pass the wake-up on: there may be more, and another claimer may be asleep.
+                    wake.trySend(Boolean.TRUE);
+                    return c;
+                }
+                failures = 0;
+            } catch (StoreUnavailableException e) {
+                failures++;
+                wait = RECONNECT.base(failures);
+                if (failures == 1) {
+                    LOG.log(Level.WARNING, "claiming jobs failed; backing off and retrying: " + e.getMessage());
+                }
+            }
+            CancelContext nap = Context.withTimeout(ctx, wait);
+            try {
+                wake.receive(nap);
+            } catch (ContextDoneException timedOut) {
+                ctx.throwIfDone();
+            } finally {
+                nap.cancel();
+            }
+        }
+        // Wake the next claimer too, so that every one of them sees the close at once.
+        wake.trySend(Boolean.TRUE);
+        return Optional.empty();
+    }
+
+    private Optional<Claim> claimOne() {
+        String token = options.instance() + "/" + UUID.randomUUID();
+        return sql(c -> {
+            try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
+                ps.setString(1, token);
+                ps.setDouble(2, seconds(options.lease()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<Claim>empty();
+                    }
+                    CancelContext lease = Context.withCancel(running);
+                    Claim claim = new Claim(rs.getObject(1, UUID.class), rs.getString(2), json(rs.getString(3)),
+                            instant(rs, 4), rs.getInt(6), lease);
+                    held.put(claim.id(), new Held(claim, token, instant(rs, 5), lease));
+                    return Optional.of(claim);
+                }
+            }
+        });
+    }
+
+    @Override
+    public Start start(Claim c) {
+        Held h = held.get(c.id());
+        return h == null ? null : new Start(c.attempt(), h.startedAt);
+    }
+
+    @Override
+    public int beginAttempt(Claim c) {
+        Held h = held.get(c.id());
+        return sql(conn -> {
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "UPDATE weft_jobs SET attempts = attempts + 1 WHERE id = ? AND locked_by = ? RETURNING attempts")) {
+                ps.setObject(1, c.id());
+                ps.setString(2, h == null ? "" : h.token);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getInt(1) : c.attempt() + 1;
+                }
+            }
+        });
+    }
+
+    // ---- ending a claim ----
+
+    @Override
+    public boolean finish(Claim c, JobState state, JsonNode result, String error) {
+        return endClaim(c, """
+                UPDATE weft_jobs SET state = ?, result = ?::json, error = ?, finished_at = now(),
+                       locked_by = NULL, locked_until = NULL
+                WHERE id = ? AND locked_by = ? AND state = 'RUNNING'""", ps -> {
+            ps.setString(1, state.name());
+            ps.setString(2, result == null ? null : result.toString());
+            ps.setString(3, error == null ? null : error.replace('\0', '\uFFFD'));
+            return 4;
+        });
+    }
+
+    @Override
+    public boolean retryLater(Claim c, Duration delay, String error) {
+        endClaim(c, """
+                UPDATE weft_jobs SET run_at = now() + make_interval(secs => ?), error = ?,
+                       locked_by = NULL, locked_until = NULL
+                WHERE id = ? AND locked_by = ? AND state = 'RUNNING'""", ps -> {
+            ps.setDouble(1, seconds(delay));
+            ps.setString(2, error.replace('\0', '\uFFFD'));
+            return 3;
+        });
+        return true;
+    }
+
+    @Override
+    public boolean release(Claim c) {
+        // The SET expressions all see the row as it was: attempts is the count before this update.
+        endClaim(c, """
+                WITH r AS (
+                    UPDATE weft_jobs SET attempts = attempts - 1, run_at = now(), locked_by = NULL, locked_until = NULL,
+                           state = CASE WHEN attempts <= 1 THEN 'QUEUED' ELSE 'RUNNING' END,
+                           started_at = CASE WHEN attempts <= 1 THEN NULL ELSE started_at END
+                    WHERE id = ? AND locked_by = ? AND state = 'RUNNING' RETURNING id)
+                SELECT count(*), pg_notify('%s', '') FROM r""".formatted(CHANNEL), ps -> 1);
+        return true;
+    }
+
+    @FunctionalInterface
+    private interface Binder {
+        /** Binds the statement's leading parameters; returns the index of the {@code id} parameter. */
+        int bind(PreparedStatement ps) throws SQLException;
+    }
+
+    /**
+     * Runs an update that ends this replica's claim (its {@code id} and {@code locked_by}
+     * parameters come last), retrying while the database is unreachable and the lease is still
+     * ours: once the lease is lost, the reaper's replica owns the job.
+     */
+    private boolean endClaim(Claim c, String update, Binder binder) {
+        Held h = held.get(c.id());
+        if (h == null) {
+            return false;
+        }
+        try {
+            for (int failures = 1; ; failures++) {
+                try {
+                    return sql(conn -> {
+                        try (PreparedStatement ps = conn.prepareStatement(update)) {
+                            int i = binder.bind(ps);
+                            ps.setObject(i, c.id());
+                            ps.setString(i + 1, h.token);
+                            if (ps.execute()) {
+                                try (ResultSet rs = ps.getResultSet()) {
+                                    return rs.next() && rs.getLong(1) == 1;
+                                }
+                            }
+                            return ps.getUpdateCount() == 1;
+                        }
+                    });
+                } catch (StoreUnavailableException e) {
+                    if (h.lease.await(RECONNECT.base(failures))) {
+                        LOG.log(Level.WARNING, "job " + c.id() + ": could not record its end before its lease was lost ("
+                                + e.getMessage() + "); the reaper will run it again");
+                        return false;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            held.remove(c.id(), h);
+            h.lease.cancel();
+        }
+    }
+
+    @Override
+    public void closeClaims() {
+        claimsClosed = true;
+        wake.trySend(Boolean.TRUE);
+    }
+
+    @Override
+    public List<Claim> leftBehind() {
+        return held.values().stream().map(h -> h.claim).toList();
+    }
+
+    // ---- counts and housekeeping ----
+
+    @Override
+    public int waiting() {
+        long now = System.nanoTime();
+        // During an outage the gauge and readiness keep the last count rather than wait on the pool.
+        if (available.get() && now - waitingReadAt >= WAITING_TTL.toNanos()) {
+            waitingReadAt = now;
+            try {
+                waiting = sql(c -> {
+                    try (Statement s = c.createStatement();
+                         ResultSet rs = s.executeQuery("SELECT count(*) FROM weft_jobs WHERE state = 'QUEUED'")) {
+                        rs.next();
+                        return (int) Math.min(Integer.MAX_VALUE, rs.getLong(1));
+                    }
+                });
+            } catch (StoreUnavailableException e) {
+                // Keep the last count: the worker-store check reports the outage.
+            }
+        }
+        return waiting;
+    }
+
+    @Override
+    public int capacity() {
+        return options.queueCapacity();
+    }
+
+    @Override
+    public Map<JobState, Long> countByState() {
+        if (!available.get()) {
+            throw new StoreUnavailableException("postgres job store unavailable", null);
+        }
+        return sql(c -> {
+            Map<JobState, Long> by = MemoryJobStore.zeroes();
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT state, count(*) FROM weft_jobs GROUP BY state")) {
+                while (rs.next()) {
+                    by.put(JobState.valueOf(rs.getString(1)), rs.getLong(2));
+                }
+            }
+            return by;
+        });
+    }
+
+    @Override
+    public int expire(Duration retention) {
+        return batches("""
+                DELETE FROM weft_jobs WHERE id IN (
+                    SELECT id FROM weft_jobs WHERE finished_at < now() - make_interval(secs => ?)
+                    ORDER BY finished_at LIMIT ? FOR UPDATE SKIP LOCKED)""", seconds(retention));
+    }
+
+    @Override
+    public int reap() {
+        int n = batches("""
+                WITH expired AS (
+                    SELECT id FROM weft_jobs WHERE state = 'RUNNING' AND locked_until < now() - make_interval(secs => ?)
+                    ORDER BY locked_until LIMIT ? FOR UPDATE SKIP LOCKED)
+                UPDATE weft_jobs j SET
+                    state = CASE WHEN j.attempts >= %1$d THEN 'FAILED' ELSE 'RUNNING' END,
+                    finished_at = CASE WHEN j.attempts >= %1$d THEN now() END,
+                    error = CASE WHEN j.attempts >= %1$d
+                        THEN 'lease expired during attempt ' || j.attempts || ' (its replica stopped heartbeating); no attempts left'
+                        ELSE j.error END,
+                    locked_by = NULL, locked_until = NULL, run_at = now()
+                FROM expired WHERE j.id = expired.id""".formatted(options.maxAttempts()), 0);
+        if (n > 0) {
+            notifyWorkers();
+        }
+        return n;
+    }
+
+    /** Runs {@code sql} (parameters: a number of seconds, then the batch size) until a batch is short. */
+    private int batches(String sql, double seconds) {
+        int total = 0;
+        for (int i = 0; i < MAX_BATCHES; i++) {
+            int n = sql(c -> {
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setDouble(1, seconds);
+                    ps.setInt(2, BATCH);
+                    return ps.executeUpdate();
+                }
+            });
+            total += n;
+            if (n < BATCH) {
+                break;
+            }
+        }
+        return total;
+    }
+
+    private void notifyWorkers() {
+        sql(c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("NOTIFY " + CHANNEL);
+            }
+            return null;
+        });
+    }
+
+    /** Half the lease: a dead replica's job is back in the queue within 1.5 leases of its last heartbeat. */
+    @Override
+    public Optional<Duration> reapInterval() {
+        return Optional.of(options.lease().dividedBy(2));
+    }
+
+    @Override
+    public void check() {
+        sql(c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT 1");
+            }
+            return null;
+        });
+    }
+
+    // ---- the listener and the heartbeat ----
+
+    /** LISTENs on a connection of its own (outside the pool) and wakes the claiming thread. */
+    private void listen() {
+        int failures = 0;
+        while (!running.isDone()) {
+            Properties p = new Properties();
+            if (!options.user().isEmpty()) {
+                p.setProperty("user", options.user());
+                p.setProperty("password", options.password());
+            }
+            p.setProperty("connectTimeout", "5");
+            try (Connection c = DriverManager.getConnection(options.url(), p)) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("LISTEN " + CHANNEL);
+                }
+                failures = 0;
+                // Jobs may have been queued while no one listened.
+                wake.trySend(Boolean.TRUE);
+                PGConnection pg = c.unwrap(PGConnection.class);
+                while (!running.isDone()) {
+                    PGNotification[] got = pg.getNotifications(250);
+                    if (got != null && got.length > 0) {
+                        wake.trySend(Boolean.TRUE);
+                    }
+                }
+            } catch (SQLException e) {
+                failures++;
+                if (failures == 1) {
+                    LOG.log(Level.WARNING, "job notifications lost (" + e.getMessage() + "); polling until the listener reconnects");
+                }
+                try {
+                    if (running.await(RECONNECT.base(failures))) {
+                        return;
+                    }
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Renews every lease held each third of the lease; gives up on leases it could not renew in time. */
+    private void heartbeat() {
+        Duration every = options.lease().dividedBy(3);
+        long giveUpAfter = options.lease().toNanos() / 5 * 4;
+        try {
+            while (!running.await(every)) {
+                List<Held> now = List.copyOf(held.values());
+                if (now.isEmpty()) {
+                    continue;
+                }
+                try {
+                    renew(now);
+                } catch (StoreUnavailableException e) {
+                    LOG.log(Level.WARNING, "heartbeat failed for " + now.size() + " job lease(s): " + e.getMessage());
+                }
+                long t = System.nanoTime();
+                for (Held h : now) {
+                    if (t - h.renewedAt > giveUpAfter && !h.lease.isDone()) {
+                        h.lease.cancel(new IllegalStateException("lease of job " + h.claim.id() + " could not be renewed"));
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            // Only close() ends this thread.
+        }
+    }
+
+    private void renew(List<Held> leases) {
+        Map<String, Held> byToken = new ConcurrentHashMap<>();
+        for (Held h : leases) {
+            byToken.put(h.token, h);
+        }
+        long before = System.nanoTime();
+        sql(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE weft_jobs SET locked_until = now() + make_interval(secs => ?)
+                    WHERE locked_by = ANY (?) AND state = 'RUNNING' RETURNING locked_by""")) {
+                ps.setDouble(1, seconds(options.lease()));
+                ps.setArray(2, c.createArrayOf("text", byToken.keySet().toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Held h = byToken.remove(rs.getString(1));
+                        if (h != null) {
+                            h.renewedAt = before;
+                        }
+                    }
+                }
+            }
+            return null;
+        });
+        for (Held lost : byToken.values()) {
+            // Reaped (or ended) behind our back: someone else may run it now.
+            if (held.get(lost.claim.id()) == lost) {
+                lost.lease.cancel(new IllegalStateException("lease of job " + lost.claim.id() + " was taken back"));
+            }
+        }
+    }
+
+    /** Stops the heartbeat and the listener (last: the worker closes the store after its workers), then the pool. */
+    @Override
+    public void close() {
+        running.cancel();
+        for (Thread t : threads) {
+            try {
+                t.join(Duration.ofSeconds(2));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        HikariDataSource p = pool;
+        if (p != null) {
+            p.close();
+        }
+    }
+
+    // ---- plumbing ----
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code work} on a pooled connection (autocommit); a failure becomes {@link StoreUnavailableException}. */
+    private <T> T sql(Work<T> work) {
+        HikariDataSource p = pool;
+        if (p == null) {
+            throw new IllegalStateException("the postgres job store is not open");
+        }
+        try (Connection c = p.getConnection()) {
+            T result = work.run(c);
+            if (available.compareAndSet(false, true)) {
+                LOG.log(Level.INFO, "postgres job store reachable again");
+            }
+            return result;
+        } catch (SQLException e) {
+            errors.increment();
+            if (available.compareAndSet(true, false)) {
+                LOG.log(Level.WARNING, "postgres job store unavailable: " + e.getMessage());
+            }
+            throw new StoreUnavailableException("postgres job store: " + e.getMessage(), e);
+        }
+    }
+
+    private static double seconds(Duration d) {
+        return d.toNanos() / 1e9;
+    }
+}

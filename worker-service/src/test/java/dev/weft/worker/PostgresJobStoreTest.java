@@ -1,0 +1,354 @@
+package dev.weft.worker;
+
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weft.patterns.Context;
+import dev.weft.patterns.testing.NoLeakedThreads;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.weft.worker.WorkerTesting.LIVENESS;
+import static dev.weft.worker.WorkerTesting.awaitState;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** The postgres job store against a real PostgreSQL server ({@link TestPostgres}). */
+@ExtendWith(NoLeakedThreads.class)
+class PostgresJobStoreTest {
+
+    private static String url;
+
+    @BeforeAll
+    static void schema() {
+        url = TestPostgres.freshSchema("weft_store_test");
+    }
+
+    private static void truncate() throws Exception {
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT to_regclass('weft_jobs') IS NOT NULL")) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    s.execute("TRUNCATE weft_jobs");
+                }
+            }
+        }
+    }
+
+    private static PostgresJobStore store(String instance, Duration lease, int capacity, int maxAttempts) {
+        return new PostgresJobStore(TestPostgres.options(url, instance, lease, capacity, maxAttempts), new SimpleMeterRegistry());
+    }
+
+    private static WorkerService service(String instance, Duration lease, int maxAttempts, JobHandler... handlers) {
+        var b = WorkerService.builder().workers(2).maxAttempts(maxAttempts).backoff(new Backoff(Duration.ofMillis(10), Duration.ofMillis(20)))
+                .housekeepingInterval(Duration.ofMillis(200))
+                .store(store(instance, lease, 1000, maxAttempts));
+        for (JobHandler h : handlers) {
+            b.handler(h);
+        }
+        return b.build();
+    }
+
+    private static ObjectNode payload(int n) {
+        return JsonNodeFactory.instance.objectNode().put("n", n);
+    }
+
+    private static Context budget(Duration d) {
+        return Context.withTimeout(Context.background(), d);
+    }
+
+    @Test
+    void threeReplicasStartingAtOnceMigrateOnce() throws Exception {
+        String fresh = TestPostgres.freshSchema("weft_migrate_test");
+        CountDownLatch go = new CountDownLatch(1);
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        List<PostgresJobStore> stores = new CopyOnWriteArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            PostgresJobStore s = new PostgresJobStore(TestPostgres.options(fresh, "r" + i, Duration.ofSeconds(30), 10, 3),
+                    new SimpleMeterRegistry());
+            stores.add(s);
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    go.await();
+                    s.open();
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }));
+        }
+        go.countDown();
+        for (Thread t : threads) {
+            t.join(LIVENESS);
+        }
+        stores.forEach(PostgresJobStore::close);
+        assertEquals(List.of(), failures);
+        try (Connection c = DriverManager.getConnection(fresh); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT version, success FROM weft_schema_history WHERE version IS NOT NULL")) {
+            assertTrue(rs.next());
+            assertEquals("1", rs.getString(1));
+            assertTrue(rs.getBoolean(2));
+            assertFalse(rs.next(), "one migration row, applied once");
+        }
+    }
+
+    @Test
+    void aJobSubmittedToOneReplicaReadsTheSameFromAnotherAndRunsOnce() throws Exception {
+        truncate();
+        Map<UUID, AtomicInteger> runs = new ConcurrentHashMap<>();
+        JobHandler count = new TestHandler("count", (ctx, p) -> {
+            runs.computeIfAbsent(UUID.fromString(p.get("id").asText()), k -> new AtomicInteger()).incrementAndGet();
+            return IntNode.valueOf(p.get("n").asInt());
+        });
+        WorkerService a = service("a", Duration.ofSeconds(30), 3, count);
+        WorkerService b = service("b", Duration.ofSeconds(30), 3, count);
+        a.start();
+        b.start();
+        List<UUID> ids = new ArrayList<>();
+        try {
+            for (int i = 0; i < 40; i++) {
+                UUID key = UUID.randomUUID();
+                WorkerService to = i % 2 == 0 ? a : b;
+                WorkerService.Submission s = to.submit("count", payload(i).put("id", key.toString()), key.toString());
+                Job.Snapshot job = assertInstanceOf(WorkerService.Accepted.class, s).job();
+                ids.add(job.id());
+                runs.putIfAbsent(key, new AtomicInteger());
+            }
+            for (UUID id : ids) {
+                Job.Snapshot done = awaitState(a, id, JobState.SUCCEEDED);
+                assertEquals(done.toJson(), b.job(id).orElseThrow().toJson(), "both replicas read the same record");
+                assertEquals(1, done.attempts());
+            }
+        } finally {
+            assertTrue(a.stop(budget(Duration.ofSeconds(10))));
+            assertTrue(b.stop(budget(Duration.ofSeconds(10))));
+        }
+        assertEquals(40, runs.size());
+        runs.forEach((k, n) -> assertEquals(1, n.get(), "job " + k + " ran once"));
+        assertEquals(40, a.counts().succeeded() + b.counts().succeeded());
+    }
+
+    @Test
+    void idempotencyKeyReturnsTheOriginalJobAndRefusesADifferentBody() throws Exception {
+        truncate();
+        WorkerService a = service("a", Duration.ofSeconds(30), 3, new TestHandler("noop", (ctx, p) -> null));
+        WorkerService b = service("b", Duration.ofSeconds(30), 3, new TestHandler("noop", (ctx, p) -> null));
+        try {
+            a.start();
+            b.start();
+            var first = assertInstanceOf(WorkerService.Accepted.class, a.submit("noop", payload(1), "key-1"));
+            var again = assertInstanceOf(WorkerService.Accepted.class, b.submit("noop", payload(1), "key-1"));
+            assertEquals(first.job().id(), again.job().id());
+            assertFalse(first.replayed());
+            assertTrue(again.replayed());
+            var reused = assertInstanceOf(WorkerService.Rejected.class, b.submit("noop", payload(2), "key-1"));
+            assertEquals(WorkerService.Reason.KEY_REUSED, reused.reason());
+        } finally {
+            a.stop(budget(Duration.ofSeconds(10)));
+            b.stop(budget(Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
+    void theQueueBoundHoldsAcrossReplicas() throws Exception {
+        truncate();
+        try (PostgresJobStore a = store("a", Duration.ofSeconds(30), 2, 3); PostgresJobStore b = store("b", Duration.ofSeconds(30), 2, 3)) {
+            a.open();
+            b.open();
+            assertInstanceOf(JobStore.Added.class, a.add(newJob()));
+            assertInstanceOf(JobStore.Added.class, b.add(newJob()));
+            assertInstanceOf(JobStore.Full.class, a.add(newJob()));
+            assertInstanceOf(JobStore.Full.class, b.add(newJob()));
+            assertEquals(2L, a.countByState().get(JobState.QUEUED));
+        }
+    }
+
+    private static JobStore.NewJob newJob() {
+        return new JobStore.NewJob(UUID.randomUUID(), "noop", payload(0), null);
+    }
+
+    @Test
+    void aDeadReplicasLeaseExpiresAndTheReaperRequeuesItWithTheAttemptCounted() throws Exception {
+        truncate();
+        UUID id;
+        PostgresJobStore dead = store("dead", Duration.ofMillis(600), 10, 3);
+        dead.open();
+        try {
+            id = ((JobStore.Added) dead.add(newJob())).job().id();
+            JobStore.Claim c = dead.claim(Context.background()).orElseThrow();
+            assertEquals(id, c.id());
+            assertEquals(1, c.attempt());
+        } finally {
+            // Dies holding the lease: no release, heartbeats stop.
+            dead.close();
+        }
+        try (PostgresJobStore alive = store("alive", Duration.ofSeconds(30), 10, 3)) {
+            alive.open();
+            long deadline = System.nanoTime() + LIVENESS.toNanos();
+            int reclaimed = 0;
+            while (reclaimed == 0 && System.nanoTime() < deadline) {
+                reclaimed = alive.reap();
+                Thread.sleep(50);
+            }
+            assertEquals(1, reclaimed);
+            JobStore.Claim again = alive.claim(Context.withTimeout(Context.background(), LIVENESS)).orElseThrow();
+            assertEquals(id, again.id());
+            assertEquals(2, again.attempt(), "the lost attempt counts");
+            assertTrue(alive.finish(again, JobState.SUCCEEDED, IntNode.valueOf(7), null));
+            Job.Snapshot done = alive.get(id).orElseThrow();
+            assertEquals(JobState.SUCCEEDED, done.state());
+            assertEquals(2, done.attempts());
+        }
+    }
+
+    @Test
+    void theAttemptLimitHoldsAcrossReplicas() throws Exception {
+        truncate();
+        PostgresJobStore dead = store("dead", Duration.ofMillis(400), 10, 1);
+        dead.open();
+        UUID id;
+        try {
+            id = ((JobStore.Added) dead.add(newJob())).job().id();
+            dead.claim(Context.background()).orElseThrow();
+        } finally {
+            dead.close();
+        }
+        try (PostgresJobStore alive = store("alive", Duration.ofSeconds(30), 10, 1)) {
+            alive.open();
+            long deadline = System.nanoTime() + LIVENESS.toNanos();
+            while (alive.reap() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            Job.Snapshot failed = alive.get(id).orElseThrow();
+            assertEquals(JobState.FAILED, failed.state());
+            assertTrue(failed.error().contains("lease expired"), failed.error());
+        }
+    }
+
+    @Test
+    void atShutdownARunningJobIsHandedBackUncountedAndAnotherReplicaRunsIt() throws Exception {
+        truncate();
+        CountDownLatch running = new CountDownLatch(1);
+        WorkerService a = service("a", Duration.ofSeconds(30), 3, new TestHandler("slow", (ctx, p) -> {
+            running.countDown();
+            ctx.await(Duration.ofMinutes(1));
+            ctx.throwIfDone();
+            return null;
+        }));
+        a.start();
+        UUID id;
+        try {
+            id = assertInstanceOf(WorkerService.Accepted.class, a.submit("slow", payload(1))).job().id();
+            assertTrue(running.await(LIVENESS.toSeconds(), TimeUnit.SECONDS));
+        } finally {
+            assertTrue(a.stop(budget(Duration.ofMillis(300))), "handing back is not a loss");
+        }
+        assertEquals(1, a.handedBack());
+        assertEquals(new WorkerService.Counts(1, 0, 0, 0, 0), a.counts());
+        try (PostgresJobStore peek = store("peek", Duration.ofSeconds(30), 10, 3)) {
+            peek.open();
+            Job.Snapshot back = peek.get(id).orElseThrow();
+            assertEquals(JobState.QUEUED, back.state());
+            assertEquals(0, back.attempts(), "the cancelled attempt is not counted");
+            assertEquals(null, back.startedAt());
+        }
+        WorkerService b = service("b", Duration.ofSeconds(30), 3, new TestHandler("slow", (ctx, p) -> IntNode.valueOf(1)));
+        try {
+            b.start();
+            Job.Snapshot done = awaitState(b, id, JobState.SUCCEEDED);
+            assertEquals(1, done.attempts());
+        } finally {
+            assertTrue(b.stop(budget(Duration.ofSeconds(10))));
+        }
+    }
+
+    @Test
+    void aRetryableFailureIsRetriedThroughRunAtUpToMaxAttempts() throws Exception {
+        truncate();
+        AtomicInteger calls = new AtomicInteger();
+        WorkerService w = service("a", Duration.ofSeconds(30), 3, new TestHandler("flaky", (ctx, p) -> {
+            if (calls.incrementAndGet() < 3) {
+                throw new JobHandler.RetryableJobException("not yet");
+            }
+            return IntNode.valueOf(calls.get());
+        }), new TestHandler("down", (ctx, p) -> {
+            throw new JobHandler.RetryableJobException("always down");
+        }));
+        w.start();
+        try {
+            UUID flaky = assertInstanceOf(WorkerService.Accepted.class, w.submit("flaky", payload(1))).job().id();
+            Job.Snapshot ok = awaitState(w, flaky, JobState.SUCCEEDED);
+            assertEquals(3, ok.attempts());
+            UUID down = assertInstanceOf(WorkerService.Accepted.class, w.submit("down", payload(1))).job().id();
+            Job.Snapshot failed = awaitState(w, down, JobState.FAILED);
+            assertEquals(3, failed.attempts());
+            assertEquals("failed after 3 attempts: always down", failed.error());
+        } finally {
+            assertTrue(w.stop(budget(Duration.ofSeconds(10))));
+        }
+    }
+
+    @Test
+    void finishedRecordsExpireInBatches() throws Exception {
+        truncate();
+        try (PostgresJobStore s = store("a", Duration.ofSeconds(30), 5000, 3)) {
+            s.open();
+            for (int i = 0; i < 1200; i++) {
+                s.add(newJob());
+            }
+            for (int i = 0; i < 1200; i++) {
+                JobStore.Claim c = s.claim(Context.background()).orElseThrow();
+                s.finish(c, JobState.SUCCEEDED, null, null);
+            }
+            assertEquals(0, s.expire(Duration.ofHours(1)));
+            assertEquals(1200, s.expire(Duration.ofNanos(1)));
+            assertEquals(0L, s.countByState().get(JobState.SUCCEEDED));
+        }
+    }
+
+    @Test
+    void anUnreachableDatabaseFailsOpenWithOneLineNamingIt() {
+        PostgresJobStore s = new PostgresJobStore(TestPostgres.options("jdbc:postgresql://127.0.0.1:1/none?user=x",
+                "a", Duration.ofSeconds(30), 10, 3), new SimpleMeterRegistry());
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, s::open);
+        assertTrue(e.getMessage().startsWith("cannot open the postgres job store at jdbc:postgresql://127.0.0.1:1/none"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+        assertTrue(new PostgresJobStore.Options("jdbc:postgresql://h/db?user=u&password=s3cret&ssl=true", "", "", 1,
+                Duration.ofSeconds(1), 1, 1, "a", Duration.ofSeconds(1)).toString().contains("password=***&ssl=true"));
+    }
+
+    @Test
+    void nulInAPayloadIsRejectedBeforeTheStore() throws Exception {
+        truncate();
+        WorkerService w = service("a", Duration.ofSeconds(30), 3, new TestHandler("noop", (ctx, p) -> null));
+        try {
+            w.start();
+            ObjectNode p = JsonNodeFactory.instance.objectNode();
+            p.putArray("a").addObject().put("s", "x\u0000y");
+            var r = assertInstanceOf(WorkerService.Rejected.class, w.submit("noop", p));
+            assertEquals(WorkerService.Reason.INVALID, r.reason());
+        } finally {
+            w.stop(budget(Duration.ofSeconds(10)));
+        }
+    }
+}
