@@ -126,6 +126,9 @@ public final class Main {
                     .maxConcurrentRequests(settings.maxConcurrentRequests())
                     .rateLimit(settings.rateLimitRps(), settings.rateLimitBurst())
                     .aggregation(settings.aggregation())
+                    .demoRoutes(settings.http().demoRoutes())
+                    .http2(settings.http().http2())
+                    .compression(settings.http().compression())
                     .mount("/api/v1", worker.routes("/api/v1"))
                     .build();
 

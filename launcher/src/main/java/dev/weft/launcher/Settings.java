@@ -53,7 +53,8 @@ record Settings(
         int maxConcurrentRequests,
         double rateLimitRps,
         int rateLimitBurst,
-        Aggregation aggregation) {
+        Aggregation aggregation,
+        HttpSettings http) {
 
     /** Every key, in the order {@code --help} lists them. */
     static final List<Setting> KEYS = List.of(
@@ -90,7 +91,10 @@ record Settings(
             new Setting("http.aggregate.timeout", "deadline of GET /api/v1/aggregate without an X-Request-Timeout header"),
             new Setting("http.aggregate.max-timeout", "longest deadline X-Request-Timeout may ask for (longer is clamped)"),
             new Setting("http.aggregate.concurrency", "most upstream calls in flight per aggregate request"),
-            new Setting("http.aggregate.upstreams", "name=url,name=url,... called by /api/v1/aggregate; {self} is this server's host:port"));
+            new Setting("http.aggregate.upstreams", "name=url,name=url,... called by /api/v1/aggregate; {self} is this server's host:port"),
+            new Setting("http.demo.enabled", "true mounts the demo upstream route /api/v1/demo/upstream/{name}; false in production"),
+            new Setting("http.http2.enabled", "true serves HTTP/2 cleartext (h2c, prior knowledge or upgrade) beside HTTP/1.1"),
+            new Setting("http.compression.enabled", "true gzips responses for clients whose Accept-Encoding allows it"));
 
     /** The classpath resource that holds every key's default. */
     static final String DEFAULTS = "application.yaml";
@@ -224,7 +228,8 @@ record Settings(
                 integer(c, "http.max-concurrent-requests", 1, 1_000_000),
                 rps,
                 integer(c, "http.rate-limit.burst", 1, 1_000_000),
-                new Aggregation(aggregateTimeout, aggregateMaxTimeout, aggregateConcurrency, upstreams));
+                new Aggregation(aggregateTimeout, aggregateMaxTimeout, aggregateConcurrency, upstreams),
+                HttpSettings.from(c, upstreams));
     }
 
     private static double rate(Config c, String key) throws ConfigException {
@@ -260,7 +265,7 @@ record Settings(
         return name;
     }
 
-    private static boolean bool(Config c, String key) throws ConfigException {
+    static boolean bool(Config c, String key) throws ConfigException {
         String raw = string(c, key).toLowerCase(Locale.ROOT);
         return switch (raw) {
             case "true" -> true;

@@ -70,7 +70,10 @@ class SettingsTest {
                 Map.of("http.aggregate.concurrency", "0"),
                 Map.of("http.aggregate.upstreams", "alpha=ftp://example.com/x"),
                 Map.of("http.aggregate.upstreams", "alpha=http://a/,alpha=http://b/"),
-                Map.of("http.aggregate.upstreams", "no-url-here"));
+                Map.of("http.aggregate.upstreams", "no-url-here"),
+                Map.of("http.demo.enabled", "maybe"),
+                Map.of("http.http2.enabled", "yes"),
+                Map.of("http.compression.enabled", "1"));
         for (Map<String, String> override : bad) {
             String key = override.keySet().iterator().next();
             ConfigException e = assertThrows(ConfigException.class,
@@ -87,6 +90,27 @@ class SettingsTest {
         assertEquals(true, s.aggregation().upstreams().get(0).url().startsWith("http://{self}/api/v1/demo/upstream/alpha"));
         assertEquals(Duration.ofSeconds(2), s.aggregation().timeout());
         assertEquals(0.0, s.rateLimitRps());
+    }
+
+    @Test
+    void httpSwitchesDefaultToDemoOnHttp2OnAndCompressionOff() throws Exception {
+        HttpSettings http = Settings.from(Settings.buildConfig(Map.of(), null, Map.of())).http();
+        assertEquals(new HttpSettings(true, true, false), http);
+    }
+
+    @Test
+    void demoRoutesOffRefuseUpstreamsThatCallThemNamingTheUpstreamsKey() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> Settings.from(Settings.buildConfig(Map.of("http.demo.enabled", "false"), null, Map.of())));
+        assertEquals(true, e.getMessage().startsWith("invalid configuration: http.aggregate.upstreams: upstream alpha calls the demo route"),
+                e.getMessage());
+        // With real upstreams, or none, the demo routes can be off.
+        Settings none = Settings.from(Settings.buildConfig(Map.of("http.demo.enabled", "false", "http.aggregate.upstreams", ""), null, Map.of()));
+        assertEquals(List.of(), none.aggregation().upstreams());
+        assertEquals(false, none.http().demoRoutes());
+        Settings real = Settings.from(Settings.buildConfig(Map.of("http.demo.enabled", "false",
+                "http.aggregate.upstreams", "users=http://users:8080/api"), null, Map.of()));
+        assertEquals(1, real.aggregation().upstreams().size());
     }
 
     @Test
