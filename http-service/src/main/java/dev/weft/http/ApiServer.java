@@ -96,6 +96,9 @@ public final class ApiServer implements Service {
                 // interrupted handler leaves its client a closed connection, not an answer).
                 .shutdownGracePeriod(config.maxDrain.plus(ANSWER_AFTER_CANCEL))
                 .maxPayloadSize(config.maxPayloadSize)
+                // HTTP/2 writes a response's HEADERS and DATA frames separately: with Nagle's
+                // algorithm on, the second waits for the client's delayed ACK (~40 ms a request).
+                .connectionOptions(options -> options.tcpNoDelay(true))
                 .directHandlers(ErrorResponses.directHandlers(config.maxPayloadSize, metrics))
                 // Protocols are listed, not discovered, so that HTTP/2 is on only when configured.
                 .protocolsDiscoverServices(false)
