@@ -34,6 +34,9 @@ import java.util.stream.Collectors;
 final class ErrorResponses {
 
     private static final System.Logger LOG = System.getLogger(ErrorResponses.class.getName());
+    /** Where Helidon 4.5 reads an HTTP/1 request body off the connection (see isRequestBodyFailure). */
+    private static final String HTTP1_CONNECTION = "io.helidon.webserver.http1.Http1Connection";
+    private static final Set<String> BODY_READERS = Set.of("readEntityFromPipeline", "readNextChunk", "readLengthEntity");
 
     private ErrorResponses() {
     }
@@ -48,7 +51,8 @@ final class ErrorResponses {
             String what = req.prologue().method().text() + " " + req.path().absolute().rawPath();
             if (isRequestBodyFailure(e)) {
                 LOG.log(System.Logger.Level.DEBUG, () -> "unreadable request body on " + what + ": " + e);
-                // The rest of the body cannot be framed: Helidon must not try to read past it.
+                // The rest of the body cannot be framed: the header makes Helidon skip draining
+                // it after the answer, and tells the client this connection is done.
                 res.header(HeaderValues.CONNECTION_CLOSE);
                 Problem.of("malformed-body", "Malformed request body", Status.BAD_REQUEST_400,
                         "the request body is malformed or ended early").send(req, res);
@@ -79,9 +83,6 @@ final class ErrorResponses {
         }
         return false;
     }
-
-    private static final String HTTP1_CONNECTION = "io.helidon.webserver.http1.Http1Connection";
-    private static final Set<String> BODY_READERS = Set.of("readEntityFromPipeline", "readNextChunk", "readLengthEntity");
 
     private static void fallback(RouteCatalog catalog, ServerRequest req, ServerResponse res) {
         String path = req.path().absolute().rawPath();
