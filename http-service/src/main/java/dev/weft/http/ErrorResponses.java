@@ -159,10 +159,10 @@ final class ErrorResponses {
         String instance = path == null || path.isEmpty() ? "/" : q >= 0 ? path.substring(0, q) : path;
         headers.set(HeaderNames.CONTENT_TYPE, Problem.MEDIA_TYPE);
         metrics.recordRefused(method, status.code());
-        return DirectHandler.TransportResponse.builder()
-                .status(status)
-                .headers(headers)
-                .entity(Problem.forStatus(status, detail).toJson(instance))
-                .build();
+        var response = DirectHandler.TransportResponse.builder().status(status).headers(headers);
+        if (!method.equals(Method.HEAD.text())) {
+            response.entity(Problem.forStatus(status, detail).toJson(instance));
+        }
+        return response.build();
     }
 }

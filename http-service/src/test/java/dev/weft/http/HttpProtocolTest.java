@@ -168,6 +168,21 @@ class HttpProtocolTest {
     }
 
     @Test
+    void headRefusedBeforeRoutingHasNoBodyEither() throws Exception {
+        int port = start();
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write("HEAD /api/v1/hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            // Helidon closes the connection after a refusal: everything it sent is here.
+            String all = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(all.startsWith("HTTP/1.1 400 "), all);
+            assertEquals("", body(all), all);
+        }
+    }
+
+    @Test
     void headersOverTheLimitAre431() throws Exception {
         int port = start();
         String big = "a".repeat(HeaderLimit.MAX_BYTES);
