@@ -21,7 +21,8 @@ import java.util.Set;
  * <p>Why not Helidon's own selectors: Helidon's HTTP/1 selector claims only request lines that end
  * in {@code HTTP/1.1}. With a single protocol Helidon hands it every connection anyway, so HTTP/1.0
  * or a garbled request line gets its 505 or 400 problem; with HTTP/2 beside it, such a connection
- * is closed without any answer. This selector restores the answer: HTTP/1 is the fallback.
+ * is closed without any answer (helidon-io/helidon#9715: "if multiple providers are available, we
+ * cannot easily return 505"). This selector restores the answer: HTTP/1 is the fallback.
  */
 final class Http1First implements ServerConnectionSelector {
 
