@@ -8,9 +8,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,26 +78,12 @@ class BadInputCorpusIT {
             }
             // A request is counted once its answer is written, so a 5xx could show a case late;
             // the check after the last case catches it whichever case it was.
-            List<String> serverErrors = serverErrorSeries(weft);
+            List<String> serverErrors = weft.serverErrorSeries();
             if (!serverErrors.isEmpty()) {
                 failures.add(name + " (or the case before): counted as a server error: " + serverErrors);
             }
         }
         assertEquals(List.of(), failures, "corpus failures\n" + String.join("\n", failures));
-    }
-
-    /**
-     * The {@code http_server_requests_seconds_count} series on the admin port's {@code /metrics}
-     * with {@code outcome="SERVER_ERROR"} and a count above zero.
-     */
-    static List<String> serverErrorSeries(LauncherProcess weft) throws Exception {
-        HttpResponse<String> scrape = LauncherProcess.HTTP.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + weft.adminPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, scrape.statusCode());
-        return scrape.body().lines()
-                .filter(l -> l.startsWith("http_server_requests_seconds_count{") && l.contains("outcome=\"SERVER_ERROR\""))
-                .filter(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) > 0)
-                .toList();
     }
 
     /** Null when the response is right, else what is wrong with it. */
