@@ -51,9 +51,10 @@ final class ErrorResponses {
             String what = req.prologue().method().text() + " " + req.path().absolute().rawPath();
             if (isRequestBodyFailure(e)) {
                 LOG.log(System.Logger.Level.DEBUG, () -> "unreadable request body on " + what + ": " + e);
-                // The rest of the body cannot be framed: the header makes Helidon skip draining
-                // it after the answer, and tells the client this connection is done.
+                // The rest of the body cannot be framed, so nothing after it can be read as a
+                // request: the header tells the client, and RequestFilter closes the connection.
                 res.header(HeaderValues.CONNECTION_CLOSE);
+                req.context().register(RequestFilter.CLOSE_CONNECTION, Boolean.TRUE);
                 Problem.of("malformed-body", "Malformed request body", Status.BAD_REQUEST_400,
                         "the request body is malformed or ended early").send(req, res);
                 return;

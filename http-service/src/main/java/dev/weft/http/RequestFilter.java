@@ -3,6 +3,7 @@ package dev.weft.http;
 import dev.weft.patterns.RateLimiter;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
@@ -24,6 +25,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class RequestFilter implements Filter {
 
+    /**
+     * Classifier of a flag an error handler registers in the request context when the connection
+     * cannot carry another request (its body could not be framed): the filter then closes it once
+     * the answer is written. Helidon 4.5 would otherwise parse the body's leftover bytes as the
+     * next request and answer them too.
+     */
+    static final Object CLOSE_CONNECTION = new Object();
     /** Classifier of a {@code uri} tag value that the fallback route registers in the request context. */
     static final Object ROUTE = new Object();
 
@@ -91,6 +99,10 @@ final class RequestFilter implements Filter {
         } finally {
             inFlight.decrementAndGet();
             record(req, res, System.nanoTime() - start);
+        }
+        if (req.context().get(CLOSE_CONNECTION, Boolean.class).orElse(false)) {
+            // Helidon lets this exception through its error handling and closes the socket.
+            throw new CloseConnectionException("the request body could not be framed");
         }
     }
 

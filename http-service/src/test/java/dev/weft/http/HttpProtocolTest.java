@@ -74,10 +74,19 @@ class HttpProtocolTest {
     @Test
     void aChunkSizeThatIsNotHexIsA400CountedAsTheClientsError() throws Exception {
         int port = start();
-        String answer = exchange(port, "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", false);
-        assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
-        assertTrue(answer.contains("malformed-body"), answer);
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write("POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            // One answer, then the server closes: the body's leftover bytes are not read as a request.
+            String all = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(all.startsWith("HTTP/1.1 400 "), all);
+            assertTrue(all.contains("malformed-body"), all);
+            assertEquals(1, all.split("HTTP/1.1 ", -1).length - 1, all);
+        }
         awaitCount("/api/v1/echo", "400", 1);
+        awaitTotal(1);
         assertNoServerErrors();
     }
 
