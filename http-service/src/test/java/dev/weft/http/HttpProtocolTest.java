@@ -74,17 +74,11 @@ class HttpProtocolTest {
     @Test
     void aChunkSizeThatIsNotHexIsA400CountedAsTheClientsError() throws Exception {
         int port = start();
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-            socket.setSoTimeout(20_000);
-            socket.getOutputStream().write("POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
-                    .getBytes(StandardCharsets.ISO_8859_1));
-            // One answer, then the server closes: the body's leftover bytes are not read as a request.
-            String all = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertTrue(all.startsWith("HTTP/1.1 400 "), all);
-            assertTrue(all.contains("malformed-body"), all);
-            assertEquals(1, all.split("HTTP/1.1 ", -1).length - 1, all);
-        }
+        // One answer, then the server closes: the body's leftover bytes are not read as a request.
+        String all = untilClosed(port, "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+        assertTrue(all.startsWith("HTTP/1.1 400 "), all);
+        assertTrue(all.contains("malformed-body"), all);
+        assertEquals(1, all.split("HTTP/1.1 ", -1).length - 1, all);
         awaitCount("/api/v1/echo", "400", 1);
         awaitTotal(1);
         assertNoServerErrors();
@@ -179,16 +173,10 @@ class HttpProtocolTest {
     @Test
     void headRefusedBeforeRoutingHasNoBodyEither() throws Exception {
         int port = start();
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-            socket.setSoTimeout(20_000);
-            socket.getOutputStream().write("HEAD /api/v1/hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n"
-                    .getBytes(StandardCharsets.ISO_8859_1));
-            // Helidon closes the connection after a refusal: everything it sent is here.
-            String all = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertTrue(all.startsWith("HTTP/1.1 400 "), all);
-            assertEquals("", body(all), all);
-        }
+        // Helidon closes the connection after a refusal: everything it sent is here.
+        String all = untilClosed(port, "HEAD /api/v1/hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n");
+        assertTrue(all.startsWith("HTTP/1.1 400 "), all);
+        assertEquals("", body(all), all);
     }
 
     @Test
@@ -327,6 +315,16 @@ class HttpProtocolTest {
                 socket.shutdownOutput();
             }
             return readResponse(socket.getInputStream(), request.startsWith("HEAD "));
+        }
+    }
+
+    /** Writes {@code request} and reads everything the server sends until it closes the connection. */
+    private static String untilClosed(int port, String request) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         }
     }
 
