@@ -6,11 +6,14 @@
 #   DURATION=30s CONNECTIONS=64 benchmarks/load/wrk-compare.sh
 #
 # Prerequisites (installs nothing): wrk (`apt-get install wrk`), curl, a JDK 25 (JAVA, else
-# JAVA_HOME/bin/java, else /usr/lib/jvm/temurin-25-jdk-amd64/bin/java). Builds the launcher and
-# the benchmarks module first if their artifacts are missing.
+# JAVA_HOME/bin/java, else /usr/lib/jvm/temurin-25-jdk-amd64/bin/java); for the HTTP/2 targets
+# h2load (`apt-get install nghttp2-client`), skipped with a note without it. Builds the launcher
+# and the benchmarks module first if their artifacts are missing.
 #
 # Targets:
 #   Weft  GET /api/v1/hello                      (port 18080; admin 18081)
+#   Weft  GET /api/v1/hello, Accept-Encoding: gzip   (http.compression.enabled=true: gzip answers)
+#   Weft  GET /api/v1/hello over HTTP/2 (h2c prior knowledge, h2load), plain and with gzip
 #   Weft  GET /api/v1/aggregate                  (three upstreams, each the demo route with delay=1ms)
 #   Weft  GET /api/v1/demo/upstream/a?delay=1ms  (one upstream call: the aggregate's yardstick)
 #   bare  GET /api/v1/hello                      (port 18090: dev.weft.benchmarks.http.BareHelloServer)
@@ -64,6 +67,7 @@ trap 'exit 130' INT TERM
 UP="http://{self}/api/v1/demo/upstream"
 "$JAVA" -jar "$LAUNCHER_JAR" --server.port="$WEFT_PORT" --admin.port="$ADMIN_PORT" \
     --http.aggregate.upstreams="a=$UP/a?delay=1ms,b=$UP/b?delay=1ms,c=$UP/c?delay=1ms" \
+    --http.compression.enabled=true --http.http2.enabled=true \
     >"$OUT/weft.log" 2>&1 &
 WEFT_PID=$!
 "$JAVA" -cp "$BARE_CP" dev.weft.benchmarks.http.BareHelloServer "$BARE_PORT" >"$OUT/bare.log" 2>&1 &
@@ -85,20 +89,33 @@ wait_for "http://127.0.0.1:$BARE_PORT/api/v1/hello" bare "$BARE_PID"
 
 # weft-agg-distinct: the same aggregate, but each request with its own X-Request-Timeout (so its
 # own SingleFlight key): every request runs its own fan-out, as distinct real requests would.
-NAMES=(weft-hello weft-aggregate weft-agg-distinct weft-upstream bare-hello)
+# Compression is on, but only a request whose Accept-Encoding allows gzip gets it (weft-hello-gzip).
+NAMES=(weft-hello weft-hello-gzip weft-aggregate weft-agg-distinct weft-upstream bare-hello)
 URLS=(
+    "http://127.0.0.1:$WEFT_PORT/api/v1/hello"
     "http://127.0.0.1:$WEFT_PORT/api/v1/hello"
     "http://127.0.0.1:$WEFT_PORT/api/v1/aggregate"
     "http://127.0.0.1:$WEFT_PORT/api/v1/aggregate"
     "http://127.0.0.1:$WEFT_PORT/api/v1/demo/upstream/a?delay=1ms"
     "http://127.0.0.1:$BARE_PORT/api/v1/hello"
 )
-SCRIPTS=("" "" "$ROOT/benchmarks/load/distinct-timeouts.lua" "" "")
+SCRIPTS=("" "" "" "$ROOT/benchmarks/load/distinct-timeouts.lua" "" "")
+HEADERS=("" "Accept-Encoding: gzip" "" "" "" "")
 run_wrk() { # index duration [--latency]
-    local script=()
-    [[ -n "${SCRIPTS[$1]}" ]] && script=(-s "${SCRIPTS[$1]}")
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" "${@:3}" "${script[@]}" "${URLS[$1]}"
+    local extra=()
+    [[ -n "${SCRIPTS[$1]}" ]] && extra+=(-s "${SCRIPTS[$1]}")
+    [[ -n "${HEADERS[$1]}" ]] && extra+=(-H "${HEADERS[$1]}")
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" "${@:3}" "${extra[@]}" "${URLS[$1]}"
 }
+# HTTP/2 by prior knowledge: h2load, CONNECTIONS connections with up to 10 streams each.
+H2_NAMES=(weft-hello-h2 weft-hello-h2-gzip)
+H2_HEADERS=("" "Accept-Encoding: gzip")
+run_h2load() { # index duration
+    local extra=()
+    [[ -n "${H2_HEADERS[$1]}" ]] && extra+=(-H "${H2_HEADERS[$1]}")
+    h2load -t"$THREADS" -c"$CONNECTIONS" -m10 -D"${2%s}" "${extra[@]}" "http://127.0.0.1:$WEFT_PORT/api/v1/hello"
+}
+HAVE_H2LOAD=$(command -v h2load >/dev/null && echo yes || echo no)
 
 echo "wrk-compare: warming up ${WARMUP} per target (JIT), then ${DURATION} per target: wrk -t$THREADS -c$CONNECTIONS"
 for i in "${!URLS[@]}"; do
@@ -107,6 +124,12 @@ done
 for i in "${!URLS[@]}"; do
     run_wrk "$i" "$DURATION" --latency >"$OUT/${NAMES[$i]}.txt"
 done
+if [[ $HAVE_H2LOAD == yes ]]; then
+    for i in "${!H2_NAMES[@]}"; do
+        run_h2load "$i" "$WARMUP" >"$OUT/${H2_NAMES[$i]}.warmup.txt"
+        run_h2load "$i" "$DURATION" >"$OUT/${H2_NAMES[$i]}.txt"
+    done
+fi
 
 # wrk prints latencies as 635.00us, 1.02ms or 1.10s: in milliseconds.
 to_ms() {
@@ -129,6 +152,20 @@ for i in "${!URLS[@]}"; do
     printf '%-18s %12s %10s %10s %10s  %s%s\n' "$n" "${RPS[$n]}" "${P50[$n]}" "${P99[$n]}" "${bad:-0}" "${URLS[$i]}" \
         "${errors:+  ($errors)}"
 done
+if [[ $HAVE_H2LOAD == yes ]]; then
+    # h2load reports no percentiles: its mean request time stands in the p50 column, marked.
+    for n in "${H2_NAMES[@]}"; do
+        f="$OUT/$n.txt"
+        rps=$(awk '/^finished in/ {print $4}' "$f")
+        mean=$(to_ms "$(awk '/^time for request:/ {print $6}' "$f")")
+        bad=$(awk '/^status codes:/ {print $5 + $7 + $9; exit}' "$f")
+        label="h2c prior knowledge"
+        [[ $n == *gzip ]] && label="$label, Accept-Encoding: gzip"
+        printf '%-18s %12s %10s %10s %10s  %s\n' "$n" "$rps" "~$mean" "-" "${bad:-0}" "$label"
+    done
+else
+    echo "(HTTP/2 targets skipped: h2load not found; apt-get install nghttp2-client)"
+fi
 echo
 awk -v w="${RPS[weft-hello]}" -v b="${RPS[bare-hello]}" \
     'BEGIN { printf "hello: Weft at %.1f%% of bare (target >= 90%%)\n", 100 * w / b }'

@@ -4,7 +4,11 @@ import dev.weft.patterns.CancelContext;
 import dev.weft.patterns.Context;
 import dev.weft.patterns.RateLimiter;
 import dev.weft.patterns.Service;
+import io.helidon.http.encoding.ContentEncodingContext;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.http2.Http2Config;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -37,6 +41,9 @@ import java.util.concurrent.CountDownLatch;
  * stop completes soon after.
  */
 public final class ApiServer implements Service {
+
+    /** Where the demo upstream route lives (while {@link Builder#demoRoutes(boolean)} is on). */
+    public static final String DEMO_UPSTREAM_PATH = "/api/v1/demo/upstream/";
 
     /** Time handlers get to answer once lifetime() is cancelled, before Helidon interrupts them. */
     static final Duration ANSWER_AFTER_CANCEL = Duration.ofSeconds(2);
@@ -80,7 +87,8 @@ public final class ApiServer implements Service {
     }
 
     private WebServer startServer() {
-        return WebServer.builder()
+        RequestMetrics metrics = new RequestMetrics(config.registry);
+        WebServerConfig.Builder builder = WebServer.builder()
                 .host(config.host)
                 .port(config.port)
                 // The supervisor owns the shutdown order; Helidon's own hook would race it.
@@ -91,10 +99,33 @@ public final class ApiServer implements Service {
                 // interrupted handler leaves its client a closed connection, not an answer).
                 .shutdownGracePeriod(config.maxDrain.plus(ANSWER_AFTER_CANCEL))
                 .maxPayloadSize(config.maxPayloadSize)
-                .directHandlers(ErrorResponses.directHandlers(config.maxPayloadSize))
-                .routing(this::routing)
-                .build()
-                .start();
+                // HTTP/2 writes a response's HEADERS and DATA frames separately: with Nagle's
+                // algorithm on, the second waits for the client's delayed ACK (~40 ms a request).
+                .connectionOptions(options -> options.tcpNoDelay(true))
+                .directHandlers(ErrorResponses.directHandlers(config.maxPayloadSize, metrics))
+                // Protocols are listed, not discovered, so that HTTP/2 is on only when configured.
+                .protocolsDiscoverServices(false)
+                .contentEncoding(contentEncoding())
+                .routing(r -> routing(r, metrics));
+        Http1Config http1 = Http1Config.builder().maxHeadersSize(HeaderLimit.PARSER_LIMIT_BYTES).build();
+        if (config.http2) {
+            // h2c by prior knowledge (Helidon's HTTP/2 selector) and by upgrade (in Http1First).
+            Http2Config http2 = Http2Config.create();
+            builder.addConnectionSelector(new Http1First(WebServer.DEFAULT_SOCKET_NAME, http1, http2))
+                    .addProtocol(http2);
+        } else {
+            builder.addProtocol(http1);
+        }
+        return builder.build().start();
+    }
+
+    /** gzip when compression is on, else none (Helidon would discover whatever is on the classpath). */
+    private ContentEncodingContext contentEncoding() {
+        var encodings = ContentEncodingContext.builder().contentEncodingsDiscoverServices(false);
+        if (config.compression) {
+            encodings.addContentEncoding(new GzipEncoding());
+        }
+        return encodings.build();
     }
 
     /** The port actually bound; valid after {@link #start()}. */
@@ -118,12 +149,14 @@ public final class ApiServer implements Service {
         return catalog.routes();
     }
 
-    private void routing(HttpRouting.Builder routing) {
+    private void routing(HttpRouting.Builder routing, RequestMetrics metrics) {
         RateLimiter limiter = config.rateLimitRps > 0 ? new RateLimiter(config.rateLimitRps, config.rateLimitBurst) : null;
-        routing.addFilter(new RequestFilter(config.registry, config.maxConcurrentRequests, limiter));
+        routing.addFilter(new RequestFilter(metrics, config.maxConcurrentRequests, limiter));
         routing.addFilter(RequestContext.filter(lifetime));
         routing.register("/api/v1", catalog.recording("/api/v1", new HelloRoutes()));
-        routing.register("/api/v1", catalog.recording("/api/v1", new DemoUpstreamRoutes(lifetime)));
+        if (config.demoRoutes) {
+            routing.register("/api/v1", catalog.recording("/api/v1", new DemoUpstreamRoutes(lifetime)));
+        }
         routing.register(catalog.recording("", new OpenApiRoutes()));
         Resources resources = new Resources();
         for (Mount m : config.mounts) {
@@ -210,10 +243,34 @@ public final class ApiServer implements Service {
         private double rateLimitRps;
         private int rateLimitBurst = 1;
         private Aggregation aggregation = Aggregation.defaults();
+        private boolean demoRoutes = true;
+        private boolean http2 = true;
+        private boolean compression;
 
         private Builder() {
             // The built-in fan-out, mounted the way a fork mounts its own route classes.
             routes("/api/v1", r -> new AggregateRoutes(aggregation, r.client(AggregateRoutes.CLIENT), r.registry()));
+        }
+
+        /**
+         * Whether {@code GET /api/v1/demo/upstream/{name}} is mounted ({@code http.demo.enabled},
+         * on by default): a laptop stand-in for real upstreams, to be off in production.
+         */
+        public Builder demoRoutes(boolean enabled) {
+            this.demoRoutes = enabled;
+            return this;
+        }
+
+        /** Whether HTTP/2 cleartext (h2c, by prior knowledge or upgrade) is served ({@code http.http2.enabled}). */
+        public Builder http2(boolean enabled) {
+            this.http2 = enabled;
+            return this;
+        }
+
+        /** Whether responses are gzip-compressed for clients whose Accept-Encoding allows it ({@code http.compression.enabled}). */
+        public Builder compression(boolean enabled) {
+            this.compression = enabled;
+            return this;
         }
 
         /** The address to bind ({@code server.host}). */

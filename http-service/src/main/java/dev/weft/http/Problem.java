@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -56,9 +57,12 @@ public record Problem(String type, String title, Status status, String detail) {
             case 414 -> of("uri-too-long", "URI too long", status, detail);
             case 415 -> of("unsupported-media-type", "Unsupported media type", status, detail);
             case 429 -> of("rate-limited", "Too many requests", status, detail);
+            case 431 -> of("headers-too-large", "Request header fields too large", status, detail);
+            case 501 -> of("not-implemented", "Not implemented", status, detail);
             case 502 -> of("upstream-failure", "Upstream failure", status, detail);
             case 503 -> of("unavailable", "Service unavailable", status, detail);
             case 504 -> of("upstream-timeout", "Upstream timeout", status, detail);
+            case 505 -> of("http-version-not-supported", "HTTP version not supported", status, detail);
             default -> status.code() >= 500
                     ? of("internal", "Internal error", status, detail)
                     : of("http-" + status.code(), status.reasonPhrase(), status, detail);
@@ -83,11 +87,18 @@ public record Problem(String type, String title, Status status, String detail) {
 
     /**
      * Sends this problem as the response, with {@code instance} set to the request path. Headers
-     * already set on {@code res} (e.g. {@code Retry-After}, {@code Allow}) are kept.
+     * already set on {@code res} (e.g. {@code Retry-After}, {@code Allow}) are kept. An answer to
+     * HEAD has the headers only, also when it is refused before routing.
      */
     public void send(ServerRequest req, ServerResponse res) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE);
-        res.send(toJson(req.path().absolute().rawPath()));
+        byte[] body = toJson(req.path().absolute().rawPath());
+        if (req.prologue().method() == Method.HEAD) {
+            res.headers().contentLength(body.length);
+            res.send();
+        } else {
+            res.send(body);
+        }
     }
 }

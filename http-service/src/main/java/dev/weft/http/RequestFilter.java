@@ -3,6 +3,7 @@ package dev.weft.http;
 import dev.weft.patterns.RateLimiter;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
@@ -10,29 +11,31 @@ import io.helidon.webserver.http.RoutingResponse;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Wraps every routed request: admission (global rate limit → 429, concurrency limit → 503, both
- * with {@code Retry-After}) and metrics.
+ * Wraps every routed request: the header size limit (431), admission (global rate limit → 429,
+ * concurrency limit → 503, both with {@code Retry-After}) and metrics.
  *
- * <p>Metrics: {@code http_server_requests_seconds{method,uri,status,outcome}} (a histogram; {@code
- * uri} is the route template such as {@code /api/v1/jobs/{id}}, {@code NOT_FOUND} for unknown
- * routes, {@code UNKNOWN} when the request was rejected before routing), {@code
+ * <p>Metrics: {@code http_server_requests_seconds{method,uri,status,outcome}} (see {@link
+ * RequestMetrics}; {@code uri} is the route template such as {@code /api/v1/jobs/{id}}), {@code
  * http_server_requests_in_flight}, and {@code http_server_requests_rejected_total{reason}}.
  */
 final class RequestFilter implements Filter {
 
-    /** The {@code uri} tag of requests answered by the fallback route. */
-    static final String NOT_FOUND = "NOT_FOUND";
+    /**
+     * Classifier of a flag an error handler registers in the request context when the connection
+     * cannot carry another request (its body could not be framed): the filter then closes it once
+     * the answer is written. Helidon 4.5 would otherwise parse the body's leftover bytes as the
+     * next request and answer them too.
+     */
+    static final Object CLOSE_CONNECTION = new Object();
     /** Classifier of a {@code uri} tag value that the fallback route registers in the request context. */
     static final Object ROUTE = new Object();
 
-    private final MeterRegistry registry;
+    private final RequestMetrics metrics;
     private final Semaphore slots;
     private final RateLimiter limiter;
     private final int retryAfterSeconds;
@@ -45,8 +48,9 @@ final class RequestFilter implements Filter {
      * @param maxConcurrent most requests routed at once
      * @param limiter       the global rate limit, or null for none
      */
-    RequestFilter(MeterRegistry registry, int maxConcurrent, RateLimiter limiter) {
-        this.registry = registry;
+    RequestFilter(RequestMetrics metrics, int maxConcurrent, RateLimiter limiter) {
+        this.metrics = metrics;
+        MeterRegistry registry = metrics.registry();
         this.slots = new Semaphore(maxConcurrent);
         this.limiter = limiter;
         this.retryAfterSeconds = limiter == null ? 1 : (int) Math.max(1, Math.ceil(1 / limiter.rate()));
@@ -61,7 +65,7 @@ final class RequestFilter implements Filter {
         return Counter.builder("http.server.requests.rejected")
                 .description("Requests refused before routing")
                 .tag("reason", reason)
-                .register(registry);
+                .register(metrics.registry());
     }
 
     @Override
@@ -69,6 +73,11 @@ final class RequestFilter implements Filter {
         long start = System.nanoTime();
         inFlight.incrementAndGet();
         try {
+            if (HeaderLimit.exceeded(req.headers())) {
+                Problem.forStatus(HeaderLimit.STATUS,
+                        "the request headers are larger than " + HeaderLimit.MAX_BYTES + " bytes").send(req, res);
+                return;
+            }
             if (limiter != null && !limiter.allow()) {
                 rejectedRate.increment();
                 res.header(HeaderNames.RETRY_AFTER, String.valueOf(retryAfterSeconds));
@@ -91,6 +100,10 @@ final class RequestFilter implements Filter {
             inFlight.decrementAndGet();
             record(req, res, System.nanoTime() - start);
         }
+        if (req.context().get(CLOSE_CONNECTION, Boolean.class).orElse(false)) {
+            // Helidon lets this exception through its error handling and closes the socket.
+            throw new CloseConnectionException("the request body could not be framed");
+        }
     }
 
     /** {@code rules.post("/", ...)} in a service mounted at {@code /x} matches as {@code /x/}; tag it {@code /x}. */
@@ -99,18 +112,9 @@ final class RequestFilter implements Filter {
     }
 
     private void record(RoutingRequest req, RoutingResponse res, long nanos) {
-        int status = res.status().code();
         String uri = req.context().get(ROUTE, String.class)
                 .or(() -> req.matchingPattern().filter(p -> !p.isEmpty()).map(RequestFilter::withoutTrailingSlash))
-                .orElse("UNKNOWN");
-        Timer.builder("http.server.requests")
-                .description("HTTP requests to the public API")
-                .tag("method", req.prologue().method().text())
-                .tag("uri", uri)
-                .tag("status", String.valueOf(status))
-                .tag("outcome", status >= 500 ? "SERVER_ERROR" : status >= 400 ? "CLIENT_ERROR" : "SUCCESS")
-                .publishPercentileHistogram()
-                .register(registry)
-                .record(nanos, TimeUnit.NANOSECONDS);
+                .orElse(RequestMetrics.UNKNOWN);
+        metrics.record(req.prologue().method().text(), uri, res.status().code(), nanos);
     }
 }

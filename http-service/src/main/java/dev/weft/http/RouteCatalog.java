@@ -1,5 +1,6 @@
 package dev.weft.http;
 
+import dev.weft.http.support.HeadRequests;
 import io.helidon.common.uri.UriFragment;
 import io.helidon.common.uri.UriPath;
 import io.helidon.common.uri.UriQuery;
@@ -41,7 +42,8 @@ final class RouteCatalog {
         return new HttpService() {
             @Override
             public void routing(HttpRules rules) {
-                service.routing(new Recorder(rules, prefix));
+                // HEAD wherever GET works, recorded too, so that Allow lists it.
+                service.routing(HeadRequests.servedOn(new Recorder(rules, prefix)));
             }
 
             @Override

@@ -1,6 +1,7 @@
 package dev.weft.launcher;
 
 import dev.weft.http.Aggregation;
+import dev.weft.http.ApiServer;
 import dev.weft.http.Upstream;
 
 import java.time.Duration;
@@ -104,6 +105,12 @@ final class Catalogue {
     static final Setting<List<Upstream>> AGGREGATE_UPSTREAMS = add("http.aggregate.upstreams", Aggregation.DEFAULT_UPSTREAMS,
             "name=url,name=url,... called by /api/v1/aggregate; {self} is this server's host:port", Upstream::parseList);
 
+    static final Setting<Boolean> DEMO_ENABLED = add("http.demo.enabled", "true",
+            "true mounts the demo upstream route /api/v1/demo/upstream/{name}; false in production", bool());
+    static final Setting<Boolean> HTTP2_ENABLED = add("http.http2.enabled", "true",
+            "true serves HTTP/2 cleartext (h2c, prior knowledge or upgrade) beside HTTP/1.1", bool());
+    static final Setting<Boolean> COMPRESSION_ENABLED = add("http.compression.enabled", "false",
+            "true gzips responses for clients whose Accept-Encoding allows it", bool());
     static final Setting<String> WORKER_STORE = add("worker.store", "memory",
             "where jobs are kept: memory (this process, lost with it) or postgres (shared by every replica)",
             oneOf(t -> t.toLowerCase(Locale.ROOT), "memory or postgres", "memory", "postgres"));
@@ -148,6 +155,17 @@ final class Catalogue {
         if (s.get(AGGREGATE_MAX_TIMEOUT).compareTo(timeout) < 0) {
             throw new ConfigException(AGGREGATE_MAX_TIMEOUT.key(), "must be at least " + AGGREGATE_TIMEOUT.key() + " ("
                     + Durations.format(timeout) + "), got " + Durations.format(s.get(AGGREGATE_MAX_TIMEOUT)));
+        }
+        // With the demo route off, an upstream still pointing at it would fail every aggregate
+        // with 502 at run time: refuse it at start instead.
+        if (!s.get(DEMO_ENABLED)) {
+            for (Upstream u : s.get(AGGREGATE_UPSTREAMS)) {
+                if (u.url().startsWith("http://" + Upstream.SELF + ApiServer.DEMO_UPSTREAM_PATH)) {
+                    throw new ConfigException(AGGREGATE_UPSTREAMS.key(), "upstream " + u.name()
+                            + " calls the demo route, which " + DEMO_ENABLED.key() + "=false turns off; "
+                            + "set real upstreams, or empty for none");
+                }
+            }
         }
     }
 

@@ -132,6 +132,9 @@ public final class Main {
                     .maxConcurrentRequests(settings.get(MAX_CONCURRENT_REQUESTS))
                     .rateLimit(settings.get(RATE_LIMIT_RPS), settings.get(RATE_LIMIT_BURST))
                     .aggregation(settings.aggregation())
+                    .demoRoutes(settings.get(DEMO_ENABLED))
+                    .http2(settings.get(HTTP2_ENABLED))
+                    .compression(settings.get(COMPRESSION_ENABLED))
                     .mount("/api/v1", worker.routes("/api/v1"))
                     .build();
 

@@ -59,6 +59,8 @@ class FaultsIT {
             assertEquals("SUCCEEDED", awaitTerminal(weft, a, Duration.ofSeconds(30)).get("state").asText());
             assertEquals("SUCCEEDED", awaitTerminal(weft, b, Duration.ofSeconds(30)).get("state").asText());
             assertEquals(200, weft.status("/health/live", weft.adminPort()));
+            // Failing jobs are the handlers' fault, recorded on the job: no HTTP answer was a 5xx.
+            assertEquals(List.of(), weft.serverErrorSeries());
             weft.sigterm();
             assertEquals(0, weft.awaitExit(Duration.ofSeconds(40)), weft.output());
             weft.assertNoWeftThreadsLeft();

@@ -67,6 +67,23 @@ class LauncherIT {
     }
 
     @Test
+    void demoRoutesOffNeedUpstreamsThatDoNotCallThem() throws Exception {
+        try (LauncherProcess weft = LauncherProcess.start("--http.demo.enabled=false")) {
+            assertEquals(2, weft.awaitExit(START), weft.output());
+            assertEquals(1, weft.stderr().size(), weft.output());
+            assertTrue(weft.stderr().getFirst().startsWith("weft: invalid configuration: http.aggregate.upstreams: upstream alpha"),
+                    weft.output());
+        }
+        try (LauncherProcess weft = LauncherProcess.start("--http.demo.enabled=false", "--http.aggregate.upstreams=")) {
+            weft.awaitReady(START);
+            assertEquals(404, weft.status("/api/v1/demo/upstream/a", weft.apiPort()));
+            assertEquals(200, weft.status("/api/v1/aggregate", weft.apiPort()), weft.output());
+            weft.sigterm();
+            assertEquals(0, weft.awaitExit(START), weft.output());
+        }
+    }
+
+    @Test
     void badEnvironmentValueIsNamedByItsKey() throws Exception {
         try (LauncherProcess weft = LauncherProcess.start(java.util.Map.of(ServiceName.environmentVariable("shutdown.timeout"), "soon"))) {
             assertEquals(2, weft.awaitExit(START), weft.output());

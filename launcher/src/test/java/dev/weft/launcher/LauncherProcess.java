@@ -143,6 +143,23 @@ public final class LauncherProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The {@code http_server_requests_seconds_count} series on the admin port's {@code /metrics}
+     * with {@code outcome="SERVER_ERROR"} and a count above zero: what the launcher counted as
+     * its own failures.
+     */
+    public List<String> serverErrorSeries() throws Exception {
+        HttpResponse<String> scrape = HTTP.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + adminPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        if (scrape.statusCode() != 200) {
+            throw new AssertionError("/metrics answered " + scrape.statusCode());
+        }
+        return scrape.body().lines()
+                .filter(l -> l.startsWith("http_server_requests_seconds_count{") && l.contains("outcome=\"SERVER_ERROR\""))
+                .filter(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) > 0)
+                .toList();
+    }
+
     public int apiPort() {
         return apiPort;
     }

@@ -108,6 +108,11 @@ class MisbehavingUpstreamsIT {
             assertEquals(200, get("/api/v1/hello?name=after").statusCode());
             assertEquals(200, weft.status("/health/live", weft.adminPort()));
         }
+        // The upstreams' faults are counted as the server's (502/504 on the aggregate), and
+        // nothing else is: not the hello requests between them.
+        for (String series : weft.serverErrorSeries()) {
+            assertTrue(series.contains("uri=\"/api/v1/aggregate\"") && series.matches(".*status=\"50[24]\".*"), series);
+        }
     }
 
     @Test

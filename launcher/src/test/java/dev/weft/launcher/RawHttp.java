@@ -37,6 +37,15 @@ final class RawHttp {
      *                  (a slow client)
      */
     static Response exchange(int port, byte[] request, Duration bytePause, Duration readTimeout) throws IOException {
+        return exchange(port, request, bytePause, readTimeout, false);
+    }
+
+    /**
+     * As {@link #exchange(int, byte[], Duration, Duration)}; {@code halfClose} then shuts the
+     * socket's output, as a client that gives up mid-request does, and still reads the answer.
+     */
+    static Response exchange(int port, byte[] request, Duration bytePause, Duration readTimeout, boolean halfClose)
+            throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
             socket.setSoTimeout((int) readTimeout.toMillis());
@@ -59,11 +68,23 @@ final class RawHttp {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted", e);
             }
+            if (halfClose) {
+                socket.shutdownOutput();
+            }
             return read(socket.getInputStream());
         }
     }
 
+    /** The final response: interim 1xx answers (100 Continue) are skipped. */
     private static Response read(InputStream in) throws IOException {
+        Response r;
+        do {
+            r = readOne(in);
+        } while (r.status() >= 100 && r.status() < 200);
+        return r;
+    }
+
+    private static Response readOne(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int last4 = 0; // the last four bytes read, to spot the blank line that ends the head
         try {
@@ -89,6 +110,9 @@ final class RawHttp {
             }
         }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
+        if (status < 200) {
+            return new Response(status, headers, "");
+        }
         try {
             String length = headers.get("content-length");
             if (length != null) {

@@ -135,7 +135,10 @@ class SettingsTest {
                 Map.of("http.aggregate.concurrency", "0"),
                 Map.of("http.aggregate.upstreams", "alpha=ftp://example.com/x"),
                 Map.of("http.aggregate.upstreams", "alpha=http://a/,alpha=http://b/"),
-                Map.of("http.aggregate.upstreams", "no-url-here"));
+                Map.of("http.aggregate.upstreams", "no-url-here"),
+                Map.of("http.demo.enabled", "maybe"),
+                Map.of("http.http2.enabled", "yes"),
+                Map.of("http.compression.enabled", "1"));
         for (Map<String, String> override : bad) {
             String key = override.keySet().iterator().next();
             ConfigException e = assertThrows(ConfigException.class,
@@ -152,6 +155,28 @@ class SettingsTest {
         assertEquals(true, s.aggregation().upstreams().get(0).url().startsWith("http://{self}/api/v1/demo/upstream/alpha"));
         assertEquals(Duration.ofSeconds(2), s.aggregation().timeout());
         assertEquals(0.0, s.get(Catalogue.RATE_LIMIT_RPS));
+    }
+
+    @Test
+    void httpSwitchesDefaultToDemoOnHttp2OnAndCompressionOff() throws Exception {
+        Settings s = Settings.from(Settings.buildConfig(Map.of(), null, Map.of()));
+        assertEquals(List.of(true, true, false), List.of(s.get(Catalogue.DEMO_ENABLED), s.get(Catalogue.HTTP2_ENABLED),
+                s.get(Catalogue.COMPRESSION_ENABLED)));
+    }
+
+    @Test
+    void demoRoutesOffRefuseUpstreamsThatCallThemNamingTheUpstreamsKey() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> Settings.from(Settings.buildConfig(Map.of("http.demo.enabled", "false"), null, Map.of())));
+        assertEquals(true, e.getMessage().startsWith("invalid configuration: http.aggregate.upstreams: upstream alpha calls the demo route"),
+                e.getMessage());
+        // With real upstreams, or none, the demo routes can be off.
+        Settings none = Settings.from(Settings.buildConfig(Map.of("http.demo.enabled", "false", "http.aggregate.upstreams", ""), null, Map.of()));
+        assertEquals(List.of(), none.aggregation().upstreams());
+        assertEquals(false, none.get(Catalogue.DEMO_ENABLED));
+        Settings real = Settings.from(Settings.buildConfig(Map.of("http.demo.enabled", "false",
+                "http.aggregate.upstreams", "users=http://users:8080/api"), null, Map.of()));
+        assertEquals(1, real.aggregation().upstreams().size());
     }
 
     @Test

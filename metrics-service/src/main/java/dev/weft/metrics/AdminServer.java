@@ -3,12 +3,12 @@ package dev.weft.metrics;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weft.http.support.HeadRequests;
 import dev.weft.patterns.Context;
 import dev.weft.patterns.Service;
 import com.sun.management.HotSpotDiagnosticMXBean;
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -96,9 +96,10 @@ public final class AdminServer implements Service {
         return true;
     }
 
+    /** Every GET route also answers HEAD, without a body ({@link HeadRequests}). */
     private void routing(HttpRouting.Builder routing) {
-        routing.get("/metrics", this::metrics)
-                .head("/metrics", this::metrics)
+        HeadRequests.servedOn(routing)
+                .get("/metrics", this::metrics)
                 .get("/health/live", (req, res) -> probe(Probe.LIVE, res))
                 .get("/health/ready", (req, res) -> probe(Probe.READY, res))
                 .get("/health/started", (req, res) -> probe(Probe.STARTED, res))
@@ -116,12 +117,7 @@ public final class AdminServer implements Service {
         ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
         registry.scrape(body, writer.getContentType());
         res.header(HeaderNames.CONTENT_TYPE, writer.getContentType());
-        if (req.prologue().method() == Method.HEAD) {
-            res.header(HeaderNames.CONTENT_LENGTH, String.valueOf(body.size()));
-            res.send();
-        } else {
-            res.send(body.toByteArray());
-        }
+        res.send(body.toByteArray());
     }
 
     /**

@@ -78,6 +78,20 @@ class AdminServerTest {
     }
 
     @Test
+    void everyGetRouteAnswersHeadWithItsStatusAndHeadersAndNoBody() {
+        for (String path : java.util.List.of("/metrics", "/health/live", "/health/ready", "/health/started", "/debug/threads")) {
+            io.restassured.response.Response get = given().when().get(path);
+            given().when().head(path)
+                    .then().statusCode(get.statusCode())
+                    .header("Content-Type", get.header("Content-Type"))
+                    .header("Cache-Control", get.header("Cache-Control"))
+                    .header("Content-Length", org.hamcrest.Matchers.not(equalTo("0")))
+                    .body(emptyString());
+        }
+        given().when().head("/nope").then().statusCode(404).body(emptyString());
+    }
+
+    @Test
     void threadDumpAsTextIncludesAParkedVirtualThread() throws Exception {
         String name = "parked-for-text-dump-" + System.nanoTime();
         CountDownLatch release = new CountDownLatch(1);

@@ -46,12 +46,6 @@ class KubernetesManifestsIT {
     /** JVM options the java launcher reads; not configuration keys of the app. */
     private static final Set<String> JVM_ENV = Set.of("JDK_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS");
     /**
-     * Keys the manifests set that other modules declare: the demo switch (http-service) and the
-     * PostgreSQL job store (worker-service). Accepted by name until the launcher's application.yaml
-     * carries them; a key that is there is checked like any other.
-     */
-    private static final Set<String> KEYS_DECLARED_ELSEWHERE = Set.of("http.demo.enabled");
-    /**
      * At least this long between the end of the app's shutdown budget and the kubelet's SIGKILL:
      * the supervisor's worst-case overrun with Weft's three services, plus 5 s for the JVM to exit.
      */
@@ -338,7 +332,6 @@ class KubernetesManifestsIT {
     private static Map<String, String> effectiveConfig(Manifests m, String what) throws Exception {
         Map<String, String> defaults = DeployFiles.appDefaults();
         Set<String> keys = new java.util.HashSet<>(defaults.keySet());
-        keys.addAll(KEYS_DECLARED_ELSEWHERE);
         JsonNode podSpec = m.one("Deployment").path("spec").path("template").path("spec");
         JsonNode c = m.container();
         Map<String, String> effective = new LinkedHashMap<>(defaults);
