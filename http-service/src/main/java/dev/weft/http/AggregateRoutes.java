@@ -18,7 +18,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -147,8 +146,8 @@ final class AggregateRoutes implements HttpService {
                         }
                     });
                 }
-            } catch (CancellationException interruptedWhileWaitingForASlot) {
-                interrupted = Thread.interrupted();
+            } catch (InterruptedException interruptedWhileWaitingForASlot) {
+                interrupted = true;
                 ctx.cancel();
             }
             // Every task honours ctx, so once it is cancelled this wait is short: never leave
