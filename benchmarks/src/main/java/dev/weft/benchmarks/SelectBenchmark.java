@@ -36,7 +36,7 @@ public class SelectBenchmark {
             Channel<Integer> b = Channel.buffered(1);
             a.send(0);
             b.send(1);
-            Select select = Select.select().onReceive(a, a::trySend).onReceive(b, b::trySend);
+            Select<Boolean> select = Select.<Boolean>select().onReceive(a, a::trySend).onReceive(b, b::trySend);
             for (int i = 0; i < OPS; i++) {
                 select.run();
             }

@@ -57,12 +57,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code close()} happens-before a receive that reports "closed" and before a sender's {@link
  * ChannelClosedException}.
  *
+ * <p><b>Direction.</b> A channel is both its ends, {@link SendChannel} and {@link ReceiveChannel}.
+ * Hand out {@link #receiveOnly()} to consumers and {@link #sendOnly()} to producers when the
+ * other end is not theirs (Go's {@code <-chan T} and {@code chan<- T}): a consumer then cannot
+ * close a stream it does not own.
+ *
  * <p>All methods are thread-safe. A channel has one lock; {@link Select} takes the locks of all
  * its channels in a global order, so no combination of channel operations can deadlock.
  *
  * @param <T> the element type
  */
-public final class Channel<T> implements Iterable<T> {
+public final class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
 
     /** Returned by {@link #receiveLocked()} for "closed and drained". */
     static final Object CLOSED = new Object();
@@ -136,6 +141,87 @@ public final class Channel<T> implements Iterable<T> {
             throw new IllegalArgumentException("buffered channel needs capacity >= 1: " + capacity);
         }
         return new Channel<>(capacity);
+    }
+
+    // ---------------------------------------------------------------- direction
+
+    /**
+     * This channel's receiving end alone: Go's conversion of a {@code chan T} to {@code <-chan T}.
+     * The view cannot send or close, and cannot be cast back. Never blocks; every call may return
+     * a new view of the same channel.
+     *
+     * @return a receive-only view of this channel
+     */
+    public ReceiveChannel<T> receiveOnly() {
+        return new ReceiveOnly<>(this);
+    }
+
+    /**
+     * This channel's sending end alone: Go's conversion of a {@code chan T} to {@code chan<- T}.
+     * The view cannot receive, and cannot be cast back. Never blocks.
+     *
+     * @return a send-only view of this channel
+     */
+    public SendChannel<T> sendOnly() {
+        return new SendOnly<>(this);
+    }
+
+    /** The channel behind either end, for {@link Select}, which locks channels themselves. */
+    static Channel<?> of(ReceiveChannel<?> end) {
+        return switch (end) {
+            case null -> null;
+            case Channel<?> ch -> ch;
+            case ReceiveOnly<?> view -> view.channel;
+        };
+    }
+
+    /** The channel behind either end, for {@link Select}. */
+    static Channel<?> of(SendChannel<?> end) {
+        return switch (end) {
+            case null -> null;
+            case Channel<?> ch -> ch;
+            case SendOnly<?> view -> view.channel;
+        };
+    }
+
+    /** {@link #receiveOnly()}: delegates, and is nothing else. */
+    static final class ReceiveOnly<T> implements ReceiveChannel<T> {
+        private final Channel<T> channel;
+
+        private ReceiveOnly(Channel<T> channel) {
+            this.channel = channel;
+        }
+
+        @Override public T receive() throws InterruptedException { return channel.receive(); }
+        @Override public T receive(Context ctx) throws InterruptedException { return channel.receive(ctx); }
+        @Override public Received<T> receiveOrClosed() throws InterruptedException { return channel.receiveOrClosed(); }
+        @Override public Received<T> receiveOrClosed(Context ctx) throws InterruptedException {
+            return channel.receiveOrClosed(ctx);
+        }
+        @Override public Received<T> tryReceive() { return channel.tryReceive(); }
+        @Override public boolean isClosed() { return channel.isClosed(); }
+        @Override public int len() { return channel.len(); }
+        @Override public int cap() { return channel.cap(); }
+        @Override public Iterator<T> iterator() { return channel.iterator(); }
+        @Override public String toString() { return "<-" + channel; }
+    }
+
+    /** {@link #sendOnly()}: delegates, and is nothing else. */
+    static final class SendOnly<T> implements SendChannel<T> {
+        private final Channel<T> channel;
+
+        private SendOnly(Channel<T> channel) {
+            this.channel = channel;
+        }
+
+        @Override public void send(T value) throws InterruptedException { channel.send(value); }
+        @Override public void send(Context ctx, T value) throws InterruptedException { channel.send(ctx, value); }
+        @Override public boolean trySend(T value) { return channel.trySend(value); }
+        @Override public void close() { channel.close(); }
+        @Override public boolean isClosed() { return channel.isClosed(); }
+        @Override public int len() { return channel.len(); }
+        @Override public int cap() { return channel.cap(); }
+        @Override public String toString() { return channel + "<-"; }
     }
 
     // ---------------------------------------------------------------- send
