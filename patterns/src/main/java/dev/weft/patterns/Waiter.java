@@ -69,10 +69,6 @@ final class Waiter {
         return FIRED.compareAndSet(this, null, node);
     }
 
-    boolean isFired() {
-        return fired != null;
-    }
-
     void wake() {
         LockSupport.unpark(thread);
     }
