@@ -33,7 +33,7 @@ import java.util.function.Supplier;
  * probability (Go's rule; no case can starve another). A receive case is ready when a value is
  * buffered or a sender waits, or the channel is closed; a send case when a receiver waits or there
  * is buffer room, or the channel is closed (which throws, as Go panics); a done case when its
- * context is done. If none is ready, {@link #orDefault(Runnable)}'s handler runs if there is one;
+ * context is done. If none is ready, {@link #orDefault(Supplier)}'s handler runs if there is one;
  * otherwise the thread parks on all cases at once and the first to become ready wins. Exactly one
  * case's operation takes effect: a value is never taken from, nor given to, a channel whose case
  * did not fire. A {@code null} channel is Go's nil channel: its case is never ready (useful to
