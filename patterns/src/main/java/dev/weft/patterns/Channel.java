@@ -40,10 +40,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * rejected: "closed" is never confused with a value.
  *
  * <p><b>Blocking and cancellation.</b> Blocking methods park the calling thread (virtual threads
- * unmount). On an unbuffered channel, with more than one processor, a blocked operation first
- * checks for its partner a bounded number of times (a few microseconds at most), since a
- * rendezvous usually completes sooner than a park and unpark; nothing spins beyond that, and
- * waits on a buffered channel park at once. They are interruptible: a thread interrupted before or while blocked
+ * unmount). On an unbuffered channel, with more than one processor, a blocked operation may first
+ * check for its partner a bounded number of times (a few microseconds at most), since a
+ * rendezvous often completes sooner than a park and unpark; the channel adapts that spin to how
+ * often it pays off, down to none when partners are rarely running. Nothing spins beyond that,
+ * and waits on a buffered channel park at once. They are interruptible: a thread interrupted before or while blocked
  * throws {@link InterruptedException}, and the operation did not happen. The {@link Context}
  * variants also give up, throwing the context's {@link Context#err()}, once it is done; if it is
  * done on entry they fail at once even when the operation could complete (deterministic, unlike a
@@ -89,6 +90,9 @@ public final class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
     private int head;
     private int count;
 
+    /** How long a blocked operation spins before parking; null for a buffered channel. */
+    private final RendezvousSpin spin;
+
     /**
      * Set once, under {@link #lock}; volatile only so {@link #isClosed()} can read it unlocked.
      * Invariant: once closed, both wait queues are empty and stay empty (close fires every queued
@@ -116,6 +120,7 @@ public final class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
             throw new IllegalArgumentException("negative channel capacity: " + capacity);
         }
         this.buffer = new Object[capacity];
+        this.spin = capacity == 0 ? new RendezvousSpin() : null;
     }
 
     /**
@@ -401,10 +406,15 @@ public final class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
     /** Waits for a single-node waiter; on cancellation dequeues it and throws. */
     private Node awaitOne(Waiter waiter, Node node, Context ctx) throws InterruptedException {
         Node ctxNode = ctx == null ? null : new Node(waiter, null, 1, false, null);
-        boolean rendezvous = buffer.length == 0;
+        // Only rendezvous waits spin: a wait on a full or empty buffer usually lasts until other
+        // threads have run, and spinning would take their carrier.
+        int spins = spin == null ? 0 : spin.spins();
         Node outcome = ctx == null
-                ? waiter.await(List.of(), List.of(), rendezvous)
-                : waiter.await(List.of(ctx), List.of(ctxNode), rendezvous);
+                ? waiter.await(List.of(), List.of(), spins)
+                : waiter.await(List.of(ctx), List.of(ctxNode), spins);
+        if (spins > 0) {
+            spin.record(waiter.parked());
+        }
         if (outcome == node) {
             return node;
         }
