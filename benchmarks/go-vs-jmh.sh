@@ -38,7 +38,9 @@ OUT=$(cd "$OUT" && pwd)
 
 # Go first. GOPATH mode (no go.mod): Debian ships x/sync as GOPATH source, and nothing is fetched.
 export GO111MODULE=off GOPATH=${GOPATH:-/usr/share/gocode}
-GOTEST="$OUT/go.test"
+BUILD=$(mktemp -d)
+trap 'rm -rf "$BUILD"' EXIT
+GOTEST="$BUILD/go.test"
 (cd benchmarks/go && go test -c -o "$GOTEST" .)
 : >"$OUT/go.txt"
 gobench() {  # pattern, benchtime: each shape runs as long (or as often) as its JMH twin does
@@ -47,7 +49,6 @@ gobench() {  # pattern, benchtime: each shape runs as long (or as often) as its 
 gobench '^Benchmark(PingPong|Buffered|Select|ErrGroup|WorkerPool)' 1s
 gobench "^BenchmarkCancel10kWaiters" 20x
 gobench "^Benchmark(Chain|ParallelPairs)" 1000000x
-rm -f "$GOTEST"
 
 # Then JMH, same shapes.
 JAR=benchmarks/target/benchmarks.jar
