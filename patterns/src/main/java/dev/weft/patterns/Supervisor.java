@@ -280,9 +280,9 @@ public final class Supervisor {
                 LOG.log(Level.INFO, took + (Boolean.TRUE.equals(drained) ? "drained" : "abandoned work"));
                 yield Boolean.TRUE.equals(drained) && !late;
             }
-            case BoundedRun.Threw<Boolean>(Throwable failure, boolean late) -> {
-                LOG.log(Level.WARNING, took + "failed", failure);
-                this.failure.compareAndSet(null, new ServiceFailure(service.name(), "failed to stop", failure));
+            case BoundedRun.Threw<Boolean>(Throwable thrown, boolean late) -> {
+                LOG.log(Level.WARNING, took + "failed", thrown);
+                failure.compareAndSet(null, new ServiceFailure(service.name(), "failed to stop", thrown));
                 yield !late;
             }
             // Overran: whatever it ended with after the interrupt is abandonment caused by us,
