@@ -41,6 +41,11 @@ import java.util.concurrent.TimeUnit;
  * before it returns. Bound it with {@code ctx}; with a context that is never done it waits for the
  * task however long that takes.
  *
+ * <p><b>Where it is used.</b> {@link Supervisor} runs each service's stop this way (the shutdown
+ * budget as the context, {@link Supervisor#GRACE} as the grace). A job runner's attempt fits the
+ * same shape: the attempt's context (its deadline), a grace for the handler to answer, and
+ * {@link Abandoned} recorded as an abandoned job rather than a worker held forever.
+ *
  * <p><b>Memory visibility.</b> Actions before {@code run} happen-before the task starts; everything
  * the task did happens-before {@code run} returns {@link Returned}, {@link Threw} or {@link
  * Stopped}. An {@link Abandoned} task has no such edge.
