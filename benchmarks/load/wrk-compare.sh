@@ -31,13 +31,7 @@ WEFT_PORT=${WEFT_PORT:-18080}
 ADMIN_PORT=${ADMIN_PORT:-18081}
 BARE_PORT=${BARE_PORT:-18090}
 
-if [[ -n "${JAVA:-}" ]]; then
-    :
-elif [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]] && "$JAVA_HOME/bin/java" -version 2>&1 | grep -q 'version "2[5-9]'; then
-    JAVA="$JAVA_HOME/bin/java"
-else
-    JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
-fi
+source benchmarks/find-java.sh
 for tool in wrk curl "$JAVA"; do
     command -v "$tool" >/dev/null || { echo "wrk-compare: '$tool' not found (wrk: apt-get install wrk)" >&2; exit 2; }
 done

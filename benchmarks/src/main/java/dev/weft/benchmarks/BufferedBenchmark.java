@@ -17,9 +17,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Buffered (capacity 1024) throughput, time per message: one producer and one consumer (SPSC, Go
- * reference 39.5 ns/msg), and 4 producers with 4 consumers (MPMC, Go reference 36.6 ns/msg). All
- * threads are virtual. LinkedTransferQueue is unbounded, so its producers never block.
+ * Buffered (capacity 1024) throughput, time per message: one producer and one consumer (SPSC), and
+ * 4 producers with 4 consumers (MPMC). Go's twins: {@code BenchmarkBufferedSPSC} and {@code
+ * BenchmarkBufferedMPMC} in {@code benchmarks/go}. All threads are virtual. LinkedTransferQueue is unbounded, so its producers never block.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -22,7 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Cancellation reaching 10,000 waiters: 10,000 virtual threads blocked in {@code receive(ctx)}
  * on an empty channel (set up outside the measurement); one operation is {@code cancel()} plus the
- * wait until every one of them has returned.
+ * wait until every one of them has returned. Go's twin: {@code BenchmarkCancel10kWaiters} in
+ * {@code benchmarks/go}.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

@@ -23,7 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Fan-out of 10,000 trivial tasks and a wait for all of them, per task: {@link ErrGroup} with no
  * limit and with limit 64, against the JDK's {@code newVirtualThreadPerTaskExecutor} +
- * {@code invokeAll}. Go reference (errgroup): 154.6 ns/task. Target: ErrGroup ≤ 1.2× the executor.
+ * {@code invokeAll}. Go's twins: {@code BenchmarkErrGroupNoLimit} and {@code
+ * BenchmarkErrGroupLimit64} in {@code benchmarks/go}. Target (issue #14): ErrGroup ≤ 1.1× the
+ * executor, with and without a limit.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

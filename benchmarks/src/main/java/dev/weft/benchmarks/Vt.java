@@ -8,6 +8,12 @@ final class Vt {
         void run() throws Exception;
     }
 
+    /** One operation on a channel or queue of type {@code C}, for the shapes that run many of them. */
+    @FunctionalInterface
+    interface Op<C> {
+        void run(C channel) throws InterruptedException;
+    }
+
     private Vt() {}
 
     static Thread start(Body body) {

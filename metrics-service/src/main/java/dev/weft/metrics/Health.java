@@ -1,8 +1,9 @@
 package dev.weft.metrics;
 
+import dev.weft.patterns.BoundedRun;
+import dev.weft.patterns.CancelContext;
 import dev.weft.patterns.Context;
 import dev.weft.patterns.ErrGroup;
-import dev.weft.patterns.WeftThreads;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * an {@link ErrGroup}, each on its own virtual thread with its own timeout, so that one slow or
  * hanging check cannot stall the probe: a probe answers within the timeout plus scheduling
  * noise, whatever its checks do. A check that has not returned by then is DOWN with a detail
- * that says it timed out, and its thread is interrupted.
+ * that says it timed out, and its thread is interrupted (a {@link BoundedRun} with no grace).
  *
  * <p>Readiness and start-up also carry the process lifecycle: {@link #markStarted()} turns
  * both on once every service has started, and {@link #markShuttingDown()} turns readiness off
@@ -135,35 +136,27 @@ public final class Health {
     }
 
     /**
-     * Runs one check on its own thread and waits for it at most the timeout. The check runs apart
-     * from the waiting task so that a check that ignores its context still cannot stall the probe.
+     * Runs one check on its own thread and waits for it at most the timeout, as a {@link
+     * BoundedRun} with no grace: a check that ignores its context still cannot stall the probe;
+     * it is interrupted and left to end on its own.
      */
-    private CheckResult runBounded(NamedCheck named) throws InterruptedException {
+    private CheckResult runBounded(NamedCheck named) {
         long start = System.nanoTime();
-        var ctx = Context.withTimeout(Context.background(), checkTimeout);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread runner = WeftThreads.start("health-" + named.name(), () -> {
-            try {
-                named.check().check(ctx);
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        });
+        CancelContext ctx = Context.withTimeout(Context.background(), checkTimeout);
         try {
-            boolean finished = runner.join(checkTimeout);
+            BoundedRun.Outcome<Void> outcome = BoundedRun.run("health-" + named.name(), ctx, Duration.ZERO, c -> {
+                named.check().check(c);
+                return null;
+            });
             long millis = (System.nanoTime() - start) / 1_000_000;
             // A check that only finished because its time was up did not pass, however it ended.
-            if (!finished || ctx.isDone()) {
-                runner.interrupt();
-                return new CheckResult(named.name(), Status.DOWN, millis,
+            return switch (outcome) {
+                case BoundedRun.Returned<Void> r when !r.late() -> new CheckResult(named.name(), Status.UP, millis, null);
+                case BoundedRun.Threw<Void>(Throwable t, boolean late) when !late -> new CheckResult(named.name(),
+                        Status.DOWN, millis, t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+                default -> new CheckResult(named.name(), Status.DOWN, millis,
                         "timed out after " + checkTimeout.toMillis() + " ms");
-            }
-            Throwable t = failure.get();
-            if (t == null) {
-                return new CheckResult(named.name(), Status.UP, millis, null);
-            }
-            String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-            return new CheckResult(named.name(), Status.DOWN, millis, message);
+            };
         } finally {
             ctx.cancel();
         }

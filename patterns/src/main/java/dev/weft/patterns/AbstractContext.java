@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /** What every context of this library shares: the fast done-hook, afterFunc and value lookup. */
 abstract sealed class AbstractContext implements Context
         permits Contexts.BackgroundContext, Contexts.ValueContext, Contexts.WithoutCancelContext,
-                CancellableContext {
+                CancelNode {
 
     /** Marks "this context binds no such key" apart from any value (values are never null). */
     static final Object NO_VALUE = new Object();

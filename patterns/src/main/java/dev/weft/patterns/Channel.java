@@ -40,10 +40,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * rejected: "closed" is never confused with a value.
  *
  * <p><b>Blocking and cancellation.</b> Blocking methods park the calling thread (virtual threads
- * unmount). On an unbuffered channel, with more than one processor, a blocked operation first
- * checks for its partner a bounded number of times (a few microseconds at most), since a
- * rendezvous usually completes sooner than a park and unpark; nothing spins beyond that, and
- * waits on a buffered channel park at once. They are interruptible: a thread interrupted before or while blocked
+ * unmount). On an unbuffered channel, with more than one processor, a blocked operation may first
+ * check for its partner a bounded number of times (a few microseconds at most), since a
+ * rendezvous often completes sooner than a park and unpark; the channel adapts that spin to how
+ * often it pays off, down to none when partners are rarely running. Nothing spins beyond that,
+ * and waits on a buffered channel park at once. They are interruptible: a thread interrupted before or while blocked
  * throws {@link InterruptedException}, and the operation did not happen. The {@link Context}
  * variants also give up, throwing the context's {@link Context#err()}, once it is done; if it is
  * done on entry they fail at once even when the operation could complete (deterministic, unlike a
@@ -57,12 +58,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code close()} happens-before a receive that reports "closed" and before a sender's {@link
  * ChannelClosedException}.
  *
+ * <p><b>Direction.</b> A channel is both its ends, {@link SendChannel} and {@link ReceiveChannel}.
+ * Hand out {@link #receiveOnly()} to consumers and {@link #sendOnly()} to producers when the
+ * other end is not theirs (Go's {@code <-chan T} and {@code chan<- T}): a consumer then cannot
+ * close a stream it does not own.
+ *
  * <p>All methods are thread-safe. A channel has one lock; {@link Select} takes the locks of all
  * its channels in a global order, so no combination of channel operations can deadlock.
  *
  * @param <T> the element type
  */
-public final class Channel<T> implements Iterable<T> {
+public final class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
 
     /** Returned by {@link #receiveLocked()} for "closed and drained". */
     static final Object CLOSED = new Object();
@@ -83,6 +89,9 @@ public final class Channel<T> implements Iterable<T> {
 
     private int head;
     private int count;
+
+    /** How long a blocked operation spins before parking; null for a buffered channel. */
+    private final RendezvousSpin spin;
 
     /**
      * Set once, under {@link #lock}; volatile only so {@link #isClosed()} can read it unlocked.
@@ -111,6 +120,7 @@ public final class Channel<T> implements Iterable<T> {
             throw new IllegalArgumentException("negative channel capacity: " + capacity);
         }
         this.buffer = new Object[capacity];
+        this.spin = capacity == 0 ? new RendezvousSpin() : null;
     }
 
     /**
@@ -136,6 +146,87 @@ public final class Channel<T> implements Iterable<T> {
             throw new IllegalArgumentException("buffered channel needs capacity >= 1: " + capacity);
         }
         return new Channel<>(capacity);
+    }
+
+    // ---------------------------------------------------------------- direction
+
+    /**
+     * This channel's receiving end alone: Go's conversion of a {@code chan T} to {@code <-chan T}.
+     * The view cannot send or close, and cannot be cast back. Never blocks; every call may return
+     * a new view of the same channel.
+     *
+     * @return a receive-only view of this channel
+     */
+    public ReceiveChannel<T> receiveOnly() {
+        return new ReceiveOnly<>(this);
+    }
+
+    /**
+     * This channel's sending end alone: Go's conversion of a {@code chan T} to {@code chan<- T}.
+     * The view cannot receive, and cannot be cast back. Never blocks.
+     *
+     * @return a send-only view of this channel
+     */
+    public SendChannel<T> sendOnly() {
+        return new SendOnly<>(this);
+    }
+
+    /** The channel behind either end, for {@link Select}, which locks channels themselves. */
+    static Channel<?> of(ReceiveChannel<?> end) {
+        return switch (end) {
+            case null -> null;
+            case Channel<?> ch -> ch;
+            case ReceiveOnly<?> view -> view.channel;
+        };
+    }
+
+    /** The channel behind either end, for {@link Select}. */
+    static Channel<?> of(SendChannel<?> end) {
+        return switch (end) {
+            case null -> null;
+            case Channel<?> ch -> ch;
+            case SendOnly<?> view -> view.channel;
+        };
+    }
+
+    /** {@link #receiveOnly()}: delegates, and is nothing else. */
+    static final class ReceiveOnly<T> implements ReceiveChannel<T> {
+        private final Channel<T> channel;
+
+        private ReceiveOnly(Channel<T> channel) {
+            this.channel = channel;
+        }
+
+        @Override public T receive() throws InterruptedException { return channel.receive(); }
+        @Override public T receive(Context ctx) throws InterruptedException { return channel.receive(ctx); }
+        @Override public Received<T> receiveOrClosed() throws InterruptedException { return channel.receiveOrClosed(); }
+        @Override public Received<T> receiveOrClosed(Context ctx) throws InterruptedException {
+            return channel.receiveOrClosed(ctx);
+        }
+        @Override public Received<T> tryReceive() { return channel.tryReceive(); }
+        @Override public boolean isClosed() { return channel.isClosed(); }
+        @Override public int len() { return channel.len(); }
+        @Override public int cap() { return channel.cap(); }
+        @Override public Iterator<T> iterator() { return channel.iterator(); }
+        @Override public String toString() { return "<-" + channel; }
+    }
+
+    /** {@link #sendOnly()}: delegates, and is nothing else. */
+    static final class SendOnly<T> implements SendChannel<T> {
+        private final Channel<T> channel;
+
+        private SendOnly(Channel<T> channel) {
+            this.channel = channel;
+        }
+
+        @Override public void send(T value) throws InterruptedException { channel.send(value); }
+        @Override public void send(Context ctx, T value) throws InterruptedException { channel.send(ctx, value); }
+        @Override public boolean trySend(T value) { return channel.trySend(value); }
+        @Override public void close() { channel.close(); }
+        @Override public boolean isClosed() { return channel.isClosed(); }
+        @Override public int len() { return channel.len(); }
+        @Override public int cap() { return channel.cap(); }
+        @Override public String toString() { return channel + "<-"; }
     }
 
     // ---------------------------------------------------------------- send
@@ -315,10 +406,15 @@ public final class Channel<T> implements Iterable<T> {
     /** Waits for a single-node waiter; on cancellation dequeues it and throws. */
     private Node awaitOne(Waiter waiter, Node node, Context ctx) throws InterruptedException {
         Node ctxNode = ctx == null ? null : new Node(waiter, null, 1, false, null);
-        boolean rendezvous = buffer.length == 0;
+        // Only rendezvous waits spin: a wait on a full or empty buffer usually lasts until other
+        // threads have run, and spinning would take their carrier.
+        int spins = spin == null ? 0 : spin.spins();
         Node outcome = ctx == null
-                ? waiter.await(List.of(), List.of(), rendezvous)
-                : waiter.await(List.of(ctx), List.of(ctxNode), rendezvous);
+                ? waiter.await(List.of(), List.of(), spins)
+                : waiter.await(List.of(ctx), List.of(ctxNode), spins);
+        if (spins > 0) {
+            spin.record(waiter.parked());
+        }
         if (outcome == node) {
             return node;
         }

@@ -23,10 +23,21 @@ import java.util.Optional;
  * after {@link #await()} returns, after {@link #await(Duration)} returns true, after {@link
  * #err()} returns non-null, and at the start of a function passed to {@link #afterFunc(Runnable)}.
  *
- * <p>All methods are thread-safe. Implementations outside this package are allowed (as in Go),
- * but the library's own contexts propagate cancellation synchronously only among themselves; a
- * context of this library below a foreign parent learns of the parent's cancellation through the
- * parent's {@link #afterFunc(Runnable)}, that is, on another thread and slightly later.
+ * <p><b>Implementations outside this library</b> are allowed (as in Go). Report {@link #err()}
+ * with this library's two values, {@code new ContextCanceledException(cause)} or {@code new
+ * DeadlineExceededException()} (create each once and return the same instance every time), so
+ * callers can tell the two apart; {@link #afterFunc(Runnable)} must start its function once the
+ * context is done, as the contract above says. The library's own contexts propagate cancellation
+ * synchronously among themselves. A child made by {@link #withCancel} or {@link #withDeadline}
+ * below a foreign parent is done at once if the parent already reports done when the child is
+ * made, and reports done from the moment the parent does whenever it is asked ({@link
+ * #isDone()}, {@link #err()}, {@link #cause()}, {@link #await()}), since it then asks the parent.
+ * What cannot be synchronous is waking the child's own waiters and descendants: for that the
+ * child registers with the parent's {@link #afterFunc(Runnable)}, so the cost of a foreign parent
+ * is one thread per cancellation (the parent's afterFunc) and a wake-up that comes slightly
+ * later, on that thread.
+ *
+ * <p>All methods are thread-safe.
  */
 public interface Context {
 
@@ -53,7 +64,7 @@ public interface Context {
      * @return the child
      */
     static CancelContext withCancel(Context parent) {
-        return CancellableContext.create(parent, null);
+        return CancelNode.create(parent, null, null);
     }
 
     /**
@@ -71,7 +82,24 @@ public interface Context {
      */
     static CancelContext withDeadline(Context parent, Instant deadline) {
         Objects.requireNonNull(deadline, "deadline");
-        return CancellableContext.create(parent, deadline);
+        return CancelNode.create(parent, deadline, null);
+    }
+
+    /**
+     * {@link #withDeadline}, with {@code cause} as the child's {@link #cause()} once its own
+     * deadline passes. Go's {@code WithDeadlineCause}: {@link #err()} is still the {@link
+     * DeadlineExceededException}, and {@code cause} says which deadline it was ("the upstream's
+     * budget", say). A cancellation, or the parent's end, reports its own cause as usual. Never
+     * blocks.
+     *
+     * @param parent the parent
+     * @param deadline when the child is done at the latest
+     * @param cause the cause when the deadline passes; null is the same as {@link #withDeadline}
+     * @return the child
+     */
+    static CancelContext withDeadlineCause(Context parent, Instant deadline, Throwable cause) {
+        Objects.requireNonNull(deadline, "deadline");
+        return CancelNode.create(parent, deadline, cause);
     }
 
     /**
@@ -83,15 +111,20 @@ public interface Context {
      * @return the child
      */
     static CancelContext withTimeout(Context parent, Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        Instant now = Instant.now();
-        Instant deadline;
-        try {
-            deadline = now.plus(timeout);
-        } catch (ArithmeticException | java.time.DateTimeException overflow) {
-            deadline = timeout.isNegative() ? Instant.MIN : Instant.MAX;
-        }
-        return withDeadline(parent, deadline);
+        return withDeadline(parent, Contexts.deadlineIn(timeout));
+    }
+
+    /**
+     * {@code withDeadlineCause(parent, now + timeout, cause)}, saturating at {@link Instant#MAX}.
+     * Go's {@code WithTimeoutCause}. Never blocks.
+     *
+     * @param parent the parent
+     * @param timeout how long from now the child may live
+     * @param cause the cause when the timeout passes; null is the same as {@link #withTimeout}
+     * @return the child
+     */
+    static CancelContext withTimeoutCause(Context parent, Duration timeout, Throwable cause) {
+        return withDeadlineCause(parent, Contexts.deadlineIn(timeout), cause);
     }
 
     /**

@@ -6,7 +6,14 @@ package dev.weft.patterns;
  */
 public final class ContextCanceledException extends ContextDoneException {
 
-    ContextCanceledException(Throwable cause) {
+    /**
+     * The value a cancelled context reports as its {@link Context#err()}. This library's contexts
+     * make their own; a {@link Context} implemented elsewhere makes one when it is cancelled and
+     * returns that same instance from every later {@code err()}.
+     *
+     * @param cause why the context was cancelled, or null
+     */
+    public ContextCanceledException(Throwable cause) {
         super(cause == null ? "context canceled" : "context canceled: " + cause, cause);
     }
 }

@@ -13,6 +13,10 @@ import java.util.concurrent.CancellationException;
  * {@link #getCause()} is the cause given to {@link CancelContext#cancel(Throwable)}, or null
  * when none was given (then {@link Context#cause()} is this exception itself).
  *
+ * <p>The constructors of the two kinds are public so that a {@link Context} implemented outside
+ * this library can report either; the set of kinds is closed (sealed), so {@code err()} is always
+ * one of them.
+ *
  * <p>It extends {@link CancellationException} so that code written for {@code java.util.concurrent}
  * already treats a done context as cancellation.
  */

@@ -32,8 +32,10 @@ final class Contexts {
      * the same cancellation does. If it throws, the remaining callbacks still run and the first
      * exception is rethrown from {@code cancel()} afterwards.
      *
-     * <p>For a context implemented outside this library, the callback is passed to its {@link
-     * Context#afterFunc(Runnable)} and so runs on another thread.
+     * <p>For a context implemented outside this library, the callback runs at once, in the calling
+     * thread, if the context already reports done; otherwise it is passed to its {@link
+     * Context#afterFunc(Runnable)} and so runs on another thread (one virtual thread per
+     * cancellation, started by that context).
      *
      * <p>Memory visibility: the cancellation happens-before the callback runs.
      *
@@ -45,6 +47,10 @@ final class Contexts {
         if (context instanceof AbstractContext own) {
             return own.onDone(callback);
         }
+        if (context.isDone()) {
+            callback.run();
+            return () -> false;
+        }
         Context.AfterFunc afterFunc = context.afterFunc(callback);
         return afterFunc::stop;
     }
@@ -52,11 +58,30 @@ final class Contexts {
     /** Go's {@code context.Cause} for any context, own or foreign: never null once done. */
     static Throwable causeOf(Context done) {
         Throwable cause = done.cause();
-        return cause != null ? cause : done.err();
+        return cause != null ? cause : errOf(done);
+    }
+
+    /**
+     * {@code done.err()}, for a context that says it is done; a foreign one that reports done
+     * with no err counts as cancelled, so that a child never reports done without a reason.
+     */
+    static ContextDoneException errOf(Context done) {
+        ContextDoneException err = done.err();
+        return err != null ? err : new ContextCanceledException(null);
     }
 
     private static boolean awaitNever(Duration timeout) throws InterruptedException {
         return NEVER.await(Math.max(0, saturatedNanos(timeout)), TimeUnit.NANOSECONDS);
+    }
+
+    /** Now plus {@code timeout}, saturating at {@link Instant#MIN} and {@link Instant#MAX}. */
+    static Instant deadlineIn(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        try {
+            return Instant.now().plus(timeout);
+        } catch (ArithmeticException | java.time.DateTimeException overflow) {
+            return timeout.isNegative() ? Instant.MIN : Instant.MAX;
+        }
     }
 
     static long saturatedNanos(Duration duration) {

@@ -2,7 +2,6 @@ package dev.weft.patterns;
 
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,20 +21,32 @@ import java.util.concurrent.locks.ReentrantLock;
  * success, as Go's {@code Wait} does) and reports the first failure.
  *
  * <pre>{@code
- * ErrGroup group = ErrGroup.withContext(ctx);
- * for (String url : urls) {
- *     group.go(() -> fetch(group.context(), url));
- * }
- * group.await(); // throws ExecutionException wrapping the first failure
+ * try (ErrGroup group = ErrGroup.withContext(ctx)) {
+ *     for (String url : urls) {
+ *         group.go(() -> fetch(group.context(), url));
+ *     }
+ *     group.await(); // throws ExecutionException wrapping the first failure
+ * }                  // close(): if anything above threw, cancels and waits for every task
  * }</pre>
  *
- * <p>A group may be reused after {@link #await()} returns, but its context stays cancelled, so it
- * is meant for one job. All methods are thread-safe.
+ * <p><b>Closing.</b> A group is a scope, like {@code StructuredTaskScope}: {@link #close()}
+ * cancels the context, interrupts the running tasks and waits, uninterruptibly, until every task
+ * has finished, so no task outlives the {@code try} block whatever left it (a failure, an
+ * interrupt while waiting for a slot). After a successful {@link #await()} it has nothing left to
+ * do. Once closed, the group starts no more tasks.
+ *
+ * <p><b>Interruption.</b> {@link #go} and {@link #await()} throw {@link InterruptedException}
+ * where they block: {@code go} while waiting for a slot under a limit, {@code await} while waiting
+ * for the tasks. Neither cancels the group then; closing it does.
+ *
+ * <p>A group may be reused after {@link #await()} returns (but not after {@link #close()}); its
+ * context stays cancelled, so it is meant for one job. All methods are thread-safe.
  *
  * <p><b>Memory visibility.</b> Actions before {@link #go} or a successful {@link #tryGo}
- * happen-before the task starts; everything a task does happens-before {@link #await()} returns.
+ * happen-before the task starts; everything a task does happens-before {@link #await()} and
+ * {@link #close()} return.
  */
-public final class ErrGroup {
+public final class ErrGroup implements AutoCloseable {
 
     private final CancelContext context;
 
@@ -62,6 +73,15 @@ public final class ErrGroup {
 
     /** The first failure; set once, never replaced. */
     private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+
+    /**
+     * Set once the running tasks are being interrupted (a failure, or close); a task that starts
+     * afterwards interrupts itself. Set before the scan of {@link #running}.
+     */
+    private volatile boolean interrupting;
+
+    /** Set by {@link #close()}; no task is admitted afterwards. */
+    private volatile boolean closed;
 
     /** A group without a parent context: its {@link #context()} derives from {@link Context#background()}. */
     public ErrGroup() {
@@ -95,31 +115,22 @@ public final class ErrGroup {
 
     /**
      * Runs {@code task} on a new Weft virtual thread. If the limit is reached, blocks until a
-     * running task finishes and frees a slot.
-     *
-     * <p>Interruption: {@code go} keeps Go's signature, which cannot report interruption as a
-     * checked exception. If the calling thread is interrupted while waiting for a slot (or is
-     * interrupted on entry while the limit is reached), the task is not started, the interrupt
-     * flag is restored, and a {@link CancellationException} is thrown whose cause is the {@link
-     * InterruptedException}.
+     * running task finishes and frees a slot. Does not block, and ignores the interrupt status,
+     * when a slot is free.
      *
      * @param task the task
-     * @throws CancellationException if interrupted while waiting for a slot
+     * @throws InterruptedException if interrupted while waiting for a slot (or on entry while the
+     *     limit is reached); the task was not started and the group goes on
+     * @throws IllegalStateException if the group is closed
      */
-    public void go(Task task) {
+    public void go(Task task) throws InterruptedException {
         Objects.requireNonNull(task, "task");
         if (!tryAdmit()) {
-            lock.lock();
+            lock.lockInterruptibly();
             try {
                 while (!tryAdmit()) {
                     taskEnded.await();
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                CancellationException cancelled =
-                        new CancellationException("interrupted while waiting for an ErrGroup slot");
-                cancelled.initCause(e);
-                throw cancelled;
             } finally {
                 lock.unlock();
             }
@@ -133,6 +144,7 @@ public final class ErrGroup {
      *
      * @param task the task
      * @return true if the task was started; false if the limit is reached
+     * @throws IllegalStateException if the group is closed
      */
     public boolean tryGo(Task task) {
         Objects.requireNonNull(task, "task");
@@ -145,6 +157,9 @@ public final class ErrGroup {
 
     /** Takes a slot if the limit allows it. */
     private boolean tryAdmit() {
+        if (closed) {
+            throw new IllegalStateException("ErrGroup is closed");
+        }
         while (true) {
             int n = limit;
             int a = active.get();
@@ -152,6 +167,12 @@ public final class ErrGroup {
                 return false;
             }
             if (active.compareAndSet(a, a + 1)) {
+                // Re-read after the increment: either close() sees this slot taken and waits for
+                // it, or this read sees closed (both volatile, so one comes first).
+                if (closed) {
+                    finished();
+                    throw new IllegalStateException("ErrGroup is closed");
+                }
                 return true;
             }
         }
@@ -204,6 +225,36 @@ public final class ErrGroup {
         }
     }
 
+    /**
+     * Cancels {@link #context()}, interrupts every running task, and waits until all have
+     * finished: {@code StructuredTaskScope.close()}. The wait is not interruptible: an interrupt
+     * is remembered and the status restored on return, since returning early would leave tasks
+     * running behind the scope. Failures are not reported here (that is {@link #await()}'s job).
+     * Idempotent; after it, {@link #go} and {@link #tryGo} throw {@link IllegalStateException}.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        context.cancel();
+        interruptRunning(null);
+        boolean interrupted = false;
+        lock.lock();
+        try {
+            while (active.get() > 0) {
+                try {
+                    taskEnded.await();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            lock.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     private void launch(Task task) {
         try {
             WeftThreads.start("errgroup", () -> run(task));
@@ -216,10 +267,10 @@ public final class ErrGroup {
     private void run(Task task) {
         Thread self = Thread.currentThread();
         running.add(self);
-        // Read after the add: either fail() sees this thread in running, or this read sees its
-        // failure (both are volatile accesses, so one of them comes first).
-        if (firstFailure.get() != null) {
-            // Started after the group failed: cancellation must reach its blocking calls too.
+        // Read after the add: either interruptRunning() sees this thread in running, or this read
+        // sees its flag (both are volatile accesses, so one of them comes first).
+        if (interrupting) {
+            // Started after the group failed or closed: cancellation must reach its blocking calls too.
             self.interrupt();
         }
         try {
@@ -237,8 +288,13 @@ public final class ErrGroup {
             return;
         }
         context.cancel(failure);
+        interruptRunning(self);
+    }
+
+    private void interruptRunning(Thread except) {
+        interrupting = true;
         for (Thread t : running) {
-            if (t != self) {
+            if (t != except) {
                 t.interrupt();
             }
         }
@@ -267,7 +323,7 @@ public final class ErrGroup {
          * Does the work.
          *
          * @throws Exception to fail the group; an {@link InterruptedException} or {@link
-         *     CancellationException} thrown because an earlier failure interrupted or cancelled
+         *     java.util.concurrent.CancellationException} thrown because an earlier failure interrupted or cancelled
          *     this task is dropped like any later failure
          */
         void run() throws Exception;

@@ -83,7 +83,7 @@ public final class Once {
         return done;
     }
 
-    static void rethrow(Throwable failure) {
+    private static void rethrow(Throwable failure) {
         if (failure == null) {
             return;
         }

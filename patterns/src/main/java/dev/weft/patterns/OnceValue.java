@@ -1,7 +1,6 @@
 package dev.weft.patterns;
 
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
@@ -17,7 +16,7 @@ import java.util.function.Supplier;
  * (not interruptibly) until it finishes. If the supplier throws, every call, the first and all
  * later ones, throws that same exception instance and the supplier never runs again (Go's
  * panic semantics). The supplier may return null, which is then the value. The supplier is
- * dropped once it has run.
+ * dropped once it has run. Built on {@link Once}, as Go's is on {@code sync.Once}.
  *
  * <p><b>Memory visibility:</b> everything the supplier did happens-before every {@link #get()}
  * returns or throws.
@@ -26,16 +25,14 @@ import java.util.function.Supplier;
  */
 public final class OnceValue<T> {
 
-    private final ReentrantLock lock = new ReentrantLock();
+    /** Runs the computation once; its failure handling and happens-before edge are this class's. */
+    private final Once once = new Once();
 
-    /** Null once it has run, so what it captured can be collected. Guarded by {@link #lock}. */
+    /** Null once it has run, so what it captured can be collected. Written only inside {@link #once}. */
     private Supplier<? extends T> supplier;
 
-    /** Written once, under the lock, after {@link #value} or {@link #failure}. */
-    private volatile boolean done;
-
+    /** Written inside {@link #once}, so visible to every caller once {@code once.run} returns. */
     private T value;
-    private Throwable failure;
 
     private OnceValue(Supplier<? extends T> supplier) {
         this.supplier = supplier;
@@ -59,32 +56,14 @@ public final class OnceValue<T> {
      * @throws IllegalStateException if called from within the supplier itself (Go deadlocks)
      */
     public T get() {
-        if (!done) {
-            compute();
-        }
-        Once.rethrow(failure);
+        once.run(this::compute);
         return value;
     }
 
     private void compute() {
-        if (lock.isHeldByCurrentThread()) {
-            throw new IllegalStateException("OnceValue.get called from within its own supplier");
-        }
-        lock.lock();
-        try {
-            if (!done) {
-                Supplier<? extends T> s = supplier;
-                supplier = null;
-                try {
-                    value = s.get();
-                } catch (Throwable t) {
-                    failure = t;
-                }
-                done = true;
-            }
-        } finally {
-            lock.unlock();
-        }
+        Supplier<? extends T> s = supplier;
+        supplier = null;
+        value = s.get();
     }
 
     /**
@@ -93,6 +72,6 @@ public final class OnceValue<T> {
      * @return true once computed (or failed)
      */
     public boolean isDone() {
-        return done;
+        return once.isDone();
     }
 }

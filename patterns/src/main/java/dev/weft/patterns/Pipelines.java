@@ -13,7 +13,7 @@ import java.util.function.Function;
  * <pre>{@code
  * CancelContext ctx = Context.withCancel(Context.background());
  * try {
- *     Channel<Integer> squares = Pipelines.stage(ctx, Pipelines.generate(ctx, List.of(1, 2, 3)), n -> n * n);
+ *     ReceiveChannel<Integer> squares = Pipelines.stage(ctx, Pipelines.generate(ctx, List.of(1, 2, 3)), n -> n * n);
  *     for (int sq : squares) System.out.println(sq);
  * } finally {
  *     ctx.cancel();   // defer cancel(): stops every stage if the loop above exits early
@@ -30,6 +30,10 @@ import java.util.function.Function;
  * is cancelled. For work that can fail per item, use {@link WorkerPool}, whose results carry
  * failures.
  *
+ * <p><b>Direction.</b> Every stage hands out its output as a {@link ReceiveChannel}: only the stage
+ * that writes a channel can close it, so a consumer that stops early cancels the context instead
+ * of closing a channel under a running stage.
+ *
  * <p><b>Memory visibility:</b> as for {@link Channel}: everything a stage did before sending an
  * item happens-before the item is received downstream.
  */
@@ -43,9 +47,9 @@ public final class Pipelines {
      * @param ctx stops the stage when done
      * @param items what to send; iterated in the stage's thread
      * @param <T> the element type
-     * @return the output channel (unbuffered)
+     * @return the output channel (unbuffered), receive-only
      */
-    public static <T> Channel<T> generate(Context ctx, Iterable<? extends T> items) {
+    public static <T> ReceiveChannel<T> generate(Context ctx, Iterable<? extends T> items) {
         Objects.requireNonNull(ctx, "ctx");
         Objects.requireNonNull(items, "items");
         Channel<T> out = Channel.unbuffered();
@@ -54,7 +58,7 @@ public final class Pipelines {
                 out.send(ctx, item);
             }
         });
-        return out;
+        return out.receiveOnly();
     }
 
     /**
@@ -66,15 +70,16 @@ public final class Pipelines {
      * @param fn the transformation; runs in the stage's thread; must not return null
      * @param <I> the input type
      * @param <O> the output type
-     * @return the output channel (unbuffered)
+     * @return the output channel (unbuffered), receive-only
      */
-    public static <I, O> Channel<O> stage(Context ctx, Channel<I> in, Function<? super I, ? extends O> fn) {
+    public static <I, O> ReceiveChannel<O> stage(Context ctx, ReceiveChannel<I> in,
+                                                 Function<? super I, ? extends O> fn) {
         Objects.requireNonNull(ctx, "ctx");
         Objects.requireNonNull(in, "in");
         Objects.requireNonNull(fn, "fn");
         Channel<O> out = Channel.unbuffered();
         startStage(out, () -> forward(ctx, in, out, fn));
-        return out;
+        return out.receiveOnly();
     }
 
     /**
@@ -89,14 +94,14 @@ public final class Pipelines {
      * @param fn the transformation; must not return null
      * @param <I> the input type
      * @param <O> the output type
-     * @return the {@code n} output channels
+     * @return the {@code n} output channels, receive-only
      */
-    public static <I, O> List<Channel<O>> fanOut(Context ctx, Channel<I> in, int n,
-                                                 Function<? super I, ? extends O> fn) {
+    public static <I, O> List<ReceiveChannel<O>> fanOut(Context ctx, ReceiveChannel<I> in, int n,
+                                                        Function<? super I, ? extends O> fn) {
         if (n < 1) {
             throw new IllegalArgumentException("n must be >= 1: " + n);
         }
-        List<Channel<O>> outputs = new ArrayList<>(n);
+        List<ReceiveChannel<O>> outputs = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             outputs.add(stage(ctx, in, fn));
         }
@@ -111,37 +116,37 @@ public final class Pipelines {
      * @param ctx stops the forwarding when done
      * @param inputs the inputs
      * @param <T> the element type
-     * @return the merged output (unbuffered); closed at once if there are no inputs
+     * @return the merged output (unbuffered), receive-only; closed at once if there are no inputs
      */
     @SafeVarargs
-    public static <T> Channel<T> merge(Context ctx, Channel<? extends T>... inputs) {
+    public static <T> ReceiveChannel<T> merge(Context ctx, ReceiveChannel<? extends T>... inputs) {
         // Copied element by element: handing the generic array itself on is what -Xlint flags.
-        List<Channel<? extends T>> list = new ArrayList<>(inputs.length);
-        for (Channel<? extends T> in : inputs) {
+        List<ReceiveChannel<? extends T>> list = new ArrayList<>(inputs.length);
+        for (ReceiveChannel<? extends T> in : inputs) {
             list.add(in);
         }
         return merge(ctx, list);
     }
 
     /**
-     * {@link #merge(Context, Channel[])} for a list.
+     * {@link #merge(Context, ReceiveChannel[])} for a list.
      *
      * @param ctx stops the forwarding when done
      * @param inputs the inputs
      * @param <T> the element type
-     * @return the merged output
+     * @return the merged output, receive-only
      */
-    public static <T> Channel<T> merge(Context ctx, List<? extends Channel<? extends T>> inputs) {
+    public static <T> ReceiveChannel<T> merge(Context ctx, List<? extends ReceiveChannel<? extends T>> inputs) {
         Objects.requireNonNull(ctx, "ctx");
-        List<? extends Channel<? extends T>> copy = List.copyOf(inputs);
+        List<? extends ReceiveChannel<? extends T>> copy = List.copyOf(inputs);
         Channel<T> out = Channel.unbuffered();
         if (copy.isEmpty()) {
             out.close();
-            return out;
+            return out.receiveOnly();
         }
         // Go's WaitGroup + closer goroutine, folded into the last forwarder.
         AtomicInteger remaining = new AtomicInteger(copy.size());
-        for (Channel<? extends T> in : copy) {
+        for (ReceiveChannel<? extends T> in : copy) {
             WeftThreads.start("pipeline", () -> {
                 try {
                     forward(ctx, in, out, Function.identity());
@@ -154,10 +159,10 @@ public final class Pipelines {
                 }
             });
         }
-        return out;
+        return out.receiveOnly();
     }
 
-    private static <I, O> void forward(Context ctx, Channel<? extends I> in, Channel<O> out,
+    private static <I, O> void forward(Context ctx, ReceiveChannel<? extends I> in, Channel<O> out,
                                        Function<? super I, ? extends O> fn) throws InterruptedException {
         while (true) {
             Received<? extends I> r = in.receiveOrClosed(ctx);

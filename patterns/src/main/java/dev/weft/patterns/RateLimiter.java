@@ -28,6 +28,19 @@ import java.util.function.LongSupplier;
  * idle limiter costs nothing. {@code rate} may be {@link #INF} (every request is allowed, burst is
  * ignored) or 0 (only the initial burst is ever available).
  *
+ * <p><b>Tokens and time</b> convert one way only: {@code tokens = nanos * rate / 1e9} exactly (a
+ * {@code double}), and the time {@code n} tokens take is that product solved for nanos, rounded
+ * <em>up</em> to a whole nanosecond, so a wait computed from it never ends before its tokens
+ * exist.
+ *
+ * <p><b>Clock readings.</b> Each call reads the clock before it takes the limiter's lock, so
+ * concurrent calls can reach the bucket in a different order from their readings. A reading
+ * earlier than the latest one the limiter has already seen counts as that latest one: time never
+ * runs backwards for the bucket, so no interval is credited twice (Go's limiter moves its clock
+ * back, and then credits the same interval again) and none is lost. Such a call's reservation is
+ * timed from the latest reading; its {@link Reservation#delay()} is still measured from the
+ * current clock, so it is never shorter than the tokens need.
+ *
  * <p>All methods are thread-safe and, except {@link #await}, never block beyond a short internal
  * lock. <b>Memory visibility:</b> calls are linearised by that lock; actions before a call
  * happen-before any later call that observes its effect.
@@ -159,14 +172,15 @@ public final class RateLimiter {
             if (rate == INF) {
                 return new Reservation(true, n, now, rate);
             }
+            now = Math.max(now, last);
             double available = advance(now) - n;
-            long wait = available < 0 ? durationFromTokens(-available) : 0;
+            long wait = available < 0 ? nanosFor(rate, -available) : 0;
             boolean ok = n <= burst && wait != INF_NANOS && wait <= maxWaitNanos;
             if (!ok) {
                 return new Reservation(false, 0, now, rate);
             }
             long timeToAct = now + wait;
-            last = Math.max(now, last);
+            last = now;
             tokens = available;
             lastEvent = timeToAct;
             return new Reservation(true, n, timeToAct, rate);
@@ -181,23 +195,26 @@ public final class RateLimiter {
      */
     private double advance(long now) {
         long elapsed = Math.max(0, now - last);
-        double t = tokens + tokensFromDuration(elapsed);
+        double t = tokens + tokensFor(rate, elapsed);
         return Math.min(t, burst);
     }
 
-    private double tokensFromDuration(long nanos) {
-        if (rate <= 0) {
-            return 0;
-        }
-        return nanos / 1e9 * rate;
+    /** The one duration-to-tokens conversion: exact, as a double; none at rate 0. */
+    private static double tokensFor(double rate, long nanos) {
+        return rate <= 0 ? 0 : nanos / 1e9 * rate;
     }
 
-    private long durationFromTokens(double needed) {
+    /**
+     * The one tokens-to-duration conversion, the inverse of {@link #tokensFor}: rounded up to a
+     * whole nanosecond, so the tokens exist when it has passed; {@link #INF_NANOS} at rate 0 or
+     * beyond the range of a long.
+     */
+    private static long nanosFor(double rate, double tokens) {
         if (rate <= 0) {
             return INF_NANOS;
         }
-        double nanos = needed / rate * 1e9;
-        return nanos >= INF_NANOS ? INF_NANOS : (long) Math.ceil(nanos);
+        double nanos = Math.ceil(tokens / rate * 1e9);
+        return nanos >= INF_NANOS ? INF_NANOS : (long) nanos;
     }
 
     // ---------------------------------------------------------------- await
@@ -458,7 +475,7 @@ public final class RateLimiter {
                     return;
                 }
                 // Tokens reserved after this one (between our time to act and the latest) stay taken.
-                double restore = reserved - tokensAt(rateAtReserve, lastEvent - timeToAct);
+                double restore = reserved - tokensFor(rateAtReserve, lastEvent - timeToAct);
                 if (restore <= 0) {
                     return;
                 }
@@ -466,7 +483,7 @@ public final class RateLimiter {
                 tokens = Math.min(t, burst);
                 last = Math.max(now, last);
                 if (timeToAct == lastEvent) {
-                    long previous = timeToAct - durationAt(rateAtReserve, reserved);
+                    long previous = timeToAct - nanosFor(rateAtReserve, reserved);
                     if (previous >= now) {
                         lastEvent = previous;
                     }
@@ -480,17 +497,5 @@ public final class RateLimiter {
         public String toString() {
             return ok ? "Reservation[" + reserved + " tokens, delay " + delay() + "]" : "Reservation[not ok]";
         }
-    }
-
-    private static double tokensAt(double rate, long nanos) {
-        return rate <= 0 ? 0 : nanos / 1e9 * rate;
-    }
-
-    private static long durationAt(double rate, double tokens) {
-        if (rate <= 0) {
-            return INF_NANOS;
-        }
-        double nanos = tokens / rate * 1e9;
-        return nanos >= INF_NANOS ? INF_NANOS : (long) nanos;
     }
 }

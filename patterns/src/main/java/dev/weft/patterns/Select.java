@@ -7,11 +7,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Go's {@code select}: waits until one of several channel operations can proceed, performs exactly
- * that one, and runs its handler.
+ * that one, and runs its handler, whose value {@link #run()} returns (a select is an expression
+ * here, as a {@code switch} is).
  *
  * <pre>{@code
  * // select {
@@ -19,12 +21,11 @@ import java.util.function.Consumer;
  * // case out <- next:    advance()
  * // case <-ctx.Done():   return ctx.Err()
  * // }
- * int fired = Select.select()
+ * Step step = Select.<Step>select()
  *         .onReceive(in, v -> handle(v))
  *         .onSend(out, next, () -> advance())
- *         .onDone(ctx, () -> {})
+ *         .onDone(ctx, () -> Step.STOP)
  *         .run();
- * if (fired == 2) throw ctx.err();
  * }</pre>
  *
  * <p><b>Semantics.</b> {@link #run()} first looks at every case in a fresh uniformly random order
@@ -32,14 +33,15 @@ import java.util.function.Consumer;
  * probability (Go's rule; no case can starve another). A receive case is ready when a value is
  * buffered or a sender waits, or the channel is closed; a send case when a receiver waits or there
  * is buffer room, or the channel is closed (which throws, as Go panics); a done case when its
- * context is done. If none is ready, {@link #orDefault(Runnable)}'s handler runs if there is one;
+ * context is done. If none is ready, {@link #orDefault(Supplier)}'s handler runs if there is one;
  * otherwise the thread parks on all cases at once and the first to become ready wins. Exactly one
  * case's operation takes effect: a value is never taken from, nor given to, a channel whose case
  * did not fire. A {@code null} channel is Go's nil channel: its case is never ready (useful to
  * switch a case off, for example once its channel is closed).
  *
  * <p><b>Handlers</b> run in the selecting thread after the operation completed and every wait was
- * withdrawn, with no lock held; an exception a handler throws propagates from {@link #run()}.
+ * withdrawn, with no lock held; what the handler returns (null allowed) is what {@link #run()}
+ * returns, and an exception it throws propagates from {@link #run()}.
  *
  * <p><b>Blocking and memory visibility.</b> A blocked select parks (virtual threads unmount); it
  * never spins. It is interruptible. A fired case has exactly the happens-before edges of the
@@ -48,16 +50,35 @@ import java.util.function.Consumer;
  * <p><b>Reuse.</b> A {@code Select} is a description of cases, not a one-shot: {@link #run()} may
  * be called again (from one thread at a time) to select again, as in a {@code for { select {...}
  * }} loop. Adding cases after a run is allowed.
+ *
+ * @param <R> what the handlers return, and so {@link #run()}
  */
-public final class Select {
+public final class Select<R> {
 
-    private enum Kind { RECEIVE, RECEIVE_OR_CLOSED, SEND, DONE }
+    /** One case; the channel is null for a nil channel and for a done case. */
+    private sealed interface Case<R> permits Receive, ReceiveOrClosed, Send, Done {
+        Channel<?> channel();
+    }
 
-    private record Case(Kind kind, Channel<?> channel, Object value, Context ctx,
-                        Consumer<Object> onValue, Runnable onEvent) {}
+    /** {@code case v := <-ch}: a closed channel makes {@link #run()} throw. */
+    private record Receive<R>(Channel<?> channel, Function<Object, ? extends R> then) implements Case<R> {}
 
-    private final List<Case> cases = new ArrayList<>();
-    private Runnable defaultHandler;
+    /** {@code case v, ok := <-ch}: {@code then} gets {@link Channel#CLOSED} or a value. */
+    private record ReceiveOrClosed<R>(Channel<?> channel, Function<Object, ? extends R> then) implements Case<R> {}
+
+    /** {@code case ch <- value}. */
+    private record Send<R>(Channel<?> channel, Object value, Supplier<? extends R> then) implements Case<R> {}
+
+    /** {@code case <-ctx.Done()}. */
+    private record Done<R>(Context ctx, Supplier<? extends R> then) implements Case<R> {
+        @Override
+        public Channel<?> channel() {
+            return null;
+        }
+    }
+
+    private final List<Case<R>> cases = new ArrayList<>();
+    private Supplier<? extends R> defaultHandler;
 
     /** The distinct non-null channels in lock order; recomputed when cases change. */
     private Channel<?>[] lockOrder;
@@ -65,12 +86,13 @@ public final class Select {
     private Select() {}
 
     /**
-     * Starts describing a select.
+     * Starts describing a select; name the result type at the call, {@code Select.<Step>select()}.
      *
+     * @param <R> what the handlers return
      * @return a select with no cases
      */
-    public static Select select() {
-        return new Select();
+    public static <R> Select<R> select() {
+        return new Select<>();
     }
 
     /**
@@ -78,32 +100,32 @@ public final class Select {
      * If it fires because {@code ch} is closed (and drained), {@link #run()} throws {@link
      * ChannelClosedException}; use {@link #onReceiveOrClosed} to handle closing.
      *
-     * @param ch the channel; null for Go's nil channel (never ready)
-     * @param then the handler
+     * @param ch the channel, or its receive-only view; null for Go's nil channel (never ready)
+     * @param then the handler; its value is what {@link #run()} returns
      * @param <T> the element type
      * @return this select
      */
-    public <T> Select onReceive(Channel<T> ch, Consumer<? super T> then) {
+    public <T> Select<R> onReceive(ReceiveChannel<T> ch, Function<? super T, ? extends R> then) {
         Objects.requireNonNull(then, "then");
         @SuppressWarnings("unchecked") // the channel only delivers T
-        Consumer<Object> handler = (Consumer<Object>) then;
-        return add(new Case(Kind.RECEIVE, ch, null, null, handler, null));
+        Function<Object, ? extends R> handler = item -> then.apply((T) item);
+        return add(new Receive<>(Channel.of(ch), handler));
     }
 
     /**
      * Adds a receive case that also reports closing: {@code case v, ok := <-ch}.
      *
-     * @param ch the channel; null for Go's nil channel (never ready)
+     * @param ch the channel, or its receive-only view; null for Go's nil channel (never ready)
      * @param then gets a value, or {@link Received#closed()} once {@code ch} is closed and drained
      * @param <T> the element type
      * @return this select
      */
-    public <T> Select onReceiveOrClosed(Channel<T> ch, Consumer<? super Received<T>> then) {
+    public <T> Select<R> onReceiveOrClosed(ReceiveChannel<T> ch, Function<? super Received<T>, ? extends R> then) {
         Objects.requireNonNull(then, "then");
         @SuppressWarnings("unchecked") // the channel only delivers T
-        Consumer<Object> handler = item -> then.accept(
+        Function<Object, ? extends R> handler = item -> then.apply(
                 item == Channel.CLOSED ? Received.closedOutcome() : Received.of((T) item));
-        return add(new Case(Kind.RECEIVE_OR_CLOSED, ch, null, null, handler, null));
+        return add(new ReceiveOrClosed<>(Channel.of(ch), handler));
     }
 
     /**
@@ -111,43 +133,43 @@ public final class Select {
      * at or while the select waits, {@link #run()} throws {@link ChannelClosedException} (Go
      * panics).
      *
-     * @param ch the channel; null for Go's nil channel (never ready)
+     * @param ch the channel, or its send-only view; null for Go's nil channel (never ready)
      * @param value the value to send; not null
-     * @param then runs after the value was sent
+     * @param then runs after the value was sent; its value is what {@link #run()} returns
      * @param <T> the element type
      * @return this select
      */
-    public <T> Select onSend(Channel<? super T> ch, T value, Runnable then) {
+    public <T> Select<R> onSend(SendChannel<? super T> ch, T value, Supplier<? extends R> then) {
         Objects.requireNonNull(value, "value");
         Objects.requireNonNull(then, "then");
-        return add(new Case(Kind.SEND, ch, value, null, null, then));
+        return add(new Send<>(Channel.of(ch), value, then));
     }
 
     /**
      * Adds a context case: {@code case <-ctx.Done()}. Ready once {@code ctx} is done.
      *
      * @param ctx the context
-     * @param then the handler
+     * @param then the handler; its value is what {@link #run()} returns
      * @return this select
      */
-    public Select onDone(Context ctx, Runnable then) {
+    public Select<R> onDone(Context ctx, Supplier<? extends R> then) {
         Objects.requireNonNull(ctx, "ctx");
         Objects.requireNonNull(then, "then");
-        return add(new Case(Kind.DONE, null, null, ctx, null, then));
+        return add(new Done<>(ctx, then));
     }
 
     /**
      * Sets the {@code default:} handler: with one, {@link #run()} never blocks.
      *
-     * @param then runs when no case is ready
+     * @param then runs when no case is ready; its value is what {@link #run()} returns
      * @return this select
      */
-    public Select orDefault(Runnable then) {
+    public Select<R> orDefault(Supplier<? extends R> then) {
         this.defaultHandler = Objects.requireNonNull(then, "then");
         return this;
     }
 
-    private Select add(Case c) {
+    private Select<R> add(Case<R> c) {
         cases.add(c);
         lockOrder = null;
         return this;
@@ -160,13 +182,12 @@ public final class Select {
      * <p>With no cases and no default it blocks until interrupted, like an empty Go {@code
      * select {}}.
      *
-     * @return the index of the case that fired, counting from 0 in the order cases were added; -1
-     *     if the default handler ran
+     * @return what the handler of the case that fired (or the default handler) returned
      * @throws InterruptedException if interrupted before blocking or while blocked; no case fired
      * @throws ChannelClosedException if a send case's channel is closed, or a receive case (not
      *     {@code onReceiveOrClosed}) fired because its channel is closed
      */
-    public int run() throws InterruptedException {
+    public R run() throws InterruptedException {
         int n = cases.size();
         int[] order = randomOrder(n);
         Channel<?>[] locks = lockOrder();
@@ -178,20 +199,20 @@ public final class Select {
         lockAll(locks);
         try {
             for (int i : order) {
-                Case c = cases.get(i);
-                if (c.kind == Kind.DONE) {
-                    if (c.ctx.isDone()) {
+                Case<R> c = cases.get(i);
+                if (c instanceof Done<R> d) {
+                    if (d.ctx.isDone()) {
                         chosen = i;
                         break;
                     }
-                } else if (c.channel != null) {
-                    if (c.kind == Kind.SEND) {
-                        if (c.channel.sendLocked(c.value)) {
+                } else if (c.channel() != null) {
+                    if (c instanceof Send<R> send) {
+                        if (send.channel.sendLocked(send.value)) {
                             chosen = i;
                             break;
                         }
                     } else {
-                        Object item = c.channel.receiveLocked();
+                        Object item = c.channel().receiveLocked();
                         if (item != null) {
                             chosen = i;
                             received = item;
@@ -208,10 +229,11 @@ public final class Select {
                 waiter = new Waiter();
                 nodes = new Node[n];
                 for (int i = 0; i < n; i++) {
-                    Case c = cases.get(i);
-                    if (c.channel != null && c.kind != Kind.DONE) {
-                        nodes[i] = new Node(waiter, c.channel, i, c.kind == Kind.SEND, c.value);
-                        c.channel.enqueueLocked(nodes[i]);
+                    Case<R> c = cases.get(i);
+                    if (c.channel() != null) {
+                        boolean isSend = c instanceof Send<R>;
+                        nodes[i] = new Node(waiter, c.channel(), i, isSend, isSend ? ((Send<R>) c).value : null);
+                        c.channel().enqueueLocked(nodes[i]);
                     }
                 }
             }
@@ -223,9 +245,8 @@ public final class Select {
             List<Context> contexts = new ArrayList<>();
             List<Node> contextNodes = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                Case c = cases.get(i);
-                if (c.kind == Kind.DONE) {
-                    contexts.add(c.ctx);
+                if (cases.get(i) instanceof Done<R> d) {
+                    contexts.add(d.ctx);
                     contextNodes.add(new Node(waiter, null, i, false, null));
                 }
             }
@@ -239,31 +260,29 @@ public final class Select {
                 throw new InterruptedException();
             }
             chosen = outcome.caseIndex;
-            Case c = cases.get(chosen);
-            if (c.kind == Kind.SEND && outcome.closed) {
+            Case<R> c = cases.get(chosen);
+            if (c instanceof Send<R> && outcome.closed) {
                 throw new ChannelClosedException("send on closed channel");
             }
-            if (c.kind == Kind.RECEIVE || c.kind == Kind.RECEIVE_OR_CLOSED) {
+            if (c instanceof Receive<R> || c instanceof ReceiveOrClosed<R>) {
                 received = outcome.closed ? Channel.CLOSED : outcome.item;
             }
         }
 
         if (chosen < 0) {
-            defaultHandler.run();
-            return -1;
+            return defaultHandler.get();
         }
-        Case c = cases.get(chosen);
-        switch (c.kind) {
-            case RECEIVE -> {
+        return switch (cases.get(chosen)) {
+            case Receive<R> r -> {
                 if (received == Channel.CLOSED) {
                     throw new ChannelClosedException("receive on closed channel");
                 }
-                c.onValue.accept(received);
+                yield r.then.apply(received);
             }
-            case RECEIVE_OR_CLOSED -> c.onValue.accept(received);
-            case SEND, DONE -> c.onEvent.run();
-        }
-        return chosen;
+            case ReceiveOrClosed<R> r -> r.then.apply(received);
+            case Send<R> send -> send.then.get();
+            case Done<R> d -> d.then.get();
+        };
     }
 
     /** Go's pollorder: a uniformly random permutation (Fisher–Yates). */
@@ -307,7 +326,7 @@ public final class Select {
 
     @Override
     public String toString() {
-        return "Select" + Arrays.toString(cases.stream().map(Case::kind).toArray())
+        return "Select" + Arrays.toString(cases.stream().map(c -> c.getClass().getSimpleName()).toArray())
                 + (defaultHandler != null ? "+default" : "");
     }
 }

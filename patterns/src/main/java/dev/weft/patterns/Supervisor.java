@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -36,7 +35,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * Outcome#SERVICE_FAILED}; else, if the budget ran out before every stop completed, or a stop
  * reported abandoned work, {@link Outcome#BUDGET_EXCEEDED}; else {@link Outcome#STOPPED}.
  *
- * <p>Bounds: a stop still running when the budget is done is given {@link #GRACE} to react to
+ * <p>Bounds: each stop is a {@link BoundedRun} with the budget as its context and {@link #GRACE}
+ * as its grace: a stop still running when the budget is done is given {@link #GRACE} to react to
  * the done budget (to cancel its work and answer what is in flight, say, with a 503), then
  * interrupted and given {@link #GRACE} more; the next stops are still called, with the done
  * budget, so they can abandon their work at once; watchers still alive after that are
@@ -252,7 +252,7 @@ public final class Supervisor {
             }
 
             for (Service service : started.reversed()) {
-                exceeded |= !stop(service, budget, budgetEnd, stoppers);
+                exceeded |= !stop(service, budget, stoppers);
             }
 
             exceeded |= !awaitEnd(watchers, budgetEnd, "watcher");
@@ -269,46 +269,34 @@ public final class Supervisor {
     }
 
     /** @return true if the stop completed within the budget and drained everything */
-    private boolean stop(Service service, Context budget, long budgetEnd, List<Thread> stoppers) {
+    private boolean stop(Service service, Context budget, List<Thread> stoppers) {
         long begin = System.nanoTime();
-        CountDownLatch done = new CountDownLatch(1);
-        AtomicReference<Object> result = new AtomicReference<>();
-        Thread stopper = WeftThreads.start("supervisor", () -> {
-            try {
-                result.set(service.stop(budget));
-            } catch (Throwable t) {
-                result.set(t);
-            } finally {
-                done.countDown();
-            }
-        });
-        stoppers.add(stopper);
         // The budget's end cancels the service's work through the budget context; it gets GRACE
         // to wind down (answer, record, close) before an interrupt cuts it short.
-        boolean finished = Uninterruptibly.await(done, budgetEnd - System.nanoTime())
-                || Uninterruptibly.await(done, Contexts.saturatedNanos(GRACE));
-        if (!finished) {
-            // Overran: whatever it ends with now (likely an InterruptedException) is abandonment
-            // caused by us, not a failure of the service.
-            stopper.interrupt();
-            boolean endedAfterInterrupt = Uninterruptibly.await(done, Contexts.saturatedNanos(GRACE));
-            LOG.log(Level.WARNING, "shutdown phase stop {0} took {1} ms: overran the budget, {2}",
-                    service.name(), millisSince(begin),
-                    endedAfterInterrupt ? "interrupted" : "abandoned its thread");
-            return false;
-        }
-        boolean withinBudget = !budget.isDone();
-        Object outcome = result.get();
-        if (outcome instanceof Throwable t) {
-            LOG.log(Level.WARNING, "shutdown phase stop " + service.name() + " took "
-                    + millisSince(begin) + " ms: failed", t);
-            failure.compareAndSet(null, new ServiceFailure(service.name(), "failed to stop", t));
-            return withinBudget;
-        }
-        boolean drained = Boolean.TRUE.equals(outcome);
-        LOG.log(Level.INFO, "shutdown phase stop {0} took {1} ms: {2}", service.name(), millisSince(begin),
-                drained ? "drained" : "abandoned work");
-        return drained && withinBudget;
+        BoundedRun.Outcome<Boolean> outcome = BoundedRun.run("supervisor", budget, GRACE, service::stop);
+        String took = "shutdown phase stop " + service.name() + " took " + millisSince(begin) + " ms: ";
+        return switch (outcome) {
+            case BoundedRun.Returned<Boolean>(Boolean drained, boolean late) -> {
+                LOG.log(Level.INFO, took + (Boolean.TRUE.equals(drained) ? "drained" : "abandoned work"));
+                yield Boolean.TRUE.equals(drained) && !late;
+            }
+            case BoundedRun.Threw<Boolean>(Throwable thrown, boolean late) -> {
+                LOG.log(Level.WARNING, took + "failed", thrown);
+                failure.compareAndSet(null, new ServiceFailure(service.name(), "failed to stop", thrown));
+                yield !late;
+            }
+            // Overran: whatever it ended with after the interrupt is abandonment caused by us,
+            // not a failure of the service.
+            case BoundedRun.Stopped<Boolean> stopped -> {
+                LOG.log(Level.WARNING, took + "overran the budget, interrupted");
+                yield false;
+            }
+            case BoundedRun.Abandoned<Boolean>(Thread thread) -> {
+                LOG.log(Level.WARNING, took + "overran the budget, abandoned its thread");
+                stoppers.add(thread);
+                yield false;
+            }
+        };
     }
 
     /**
@@ -359,24 +347,6 @@ public final class Supervisor {
      * afterwards, so {@link #run} can still report it.
      */
     private static final class Uninterruptibly {
-        static boolean await(CountDownLatch latch, long nanos) {
-            boolean interrupted = false;
-            long deadline = System.nanoTime() + Math.max(0, nanos);
-            try {
-                while (true) {
-                    try {
-                        return latch.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
-
         static boolean await(Context context, long nanos) {
             boolean interrupted = false;
             long deadline = System.nanoTime() + Math.max(0, nanos);

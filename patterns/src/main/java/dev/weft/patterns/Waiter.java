@@ -31,16 +31,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class Waiter {
 
-    /**
-     * How many times a rendezvous waiter checks for its partner before it parks. A hand-off
-     * between two threads on different carriers usually completes within a few hundred
-     * nanoseconds, far less than a park and unpark through the scheduler; spinning that long first
-     * saves both. Only rendezvous (unbuffered) waits spin: a wait on a full or empty buffer
-     * usually lasts until other threads have run, and spinning would take their carrier. With
-     * one processor the partner cannot run while we spin, so there is no spin at all.
-     */
-    private static final int RENDEZVOUS_SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 512 : 0;
-
     /** The outcome of a waiter woken by interruption rather than by any case. */
     static final Node INTERRUPTED = new Node(null, null, -1, false, null);
 
@@ -59,6 +49,9 @@ final class Waiter {
     /** Null while waiting; then, forever, the node that completed this waiter. Set only by CAS. */
     private volatile Node fired;
 
+    /** Whether {@link #await} parked at least once; read by its own thread only. */
+    private boolean parked;
+
     /**
      * Completes this waiter with {@code node} if nothing has completed it yet. Everything the
      * caller wrote before happens-before the owner reads the outcome.
@@ -67,10 +60,6 @@ final class Waiter {
      */
     boolean fire(Node node) {
         return FIRED.compareAndSet(this, null, node);
-    }
-
-    boolean isFired() {
-        return fired != null;
     }
 
     void wake() {
@@ -86,14 +75,15 @@ final class Waiter {
      *     did, the interrupt status is left set for the caller to see)
      */
     Node await(List<Context> contexts, List<Node> contextNodes) {
-        return await(contexts, contextNodes, false);
+        return await(contexts, contextNodes, 0);
     }
 
     /**
-     * As {@link #await(List, List)}; {@code rendezvous} says the wait is for a partner on an
-     * unbuffered channel, which is worth a short spin before parking.
+     * As {@link #await(List, List)}, first checking {@code spins} times for a partner before
+     * parking (a rendezvous wait; see {@link RendezvousSpin}). {@link #parked()} then tells
+     * whether the spin was in vain.
      */
-    Node await(List<Context> contexts, List<Node> contextNodes, boolean rendezvous) {
+    Node await(List<Context> contexts, List<Node> contextNodes, int spins) {
         Registration[] registrations = null;
         if (!contexts.isEmpty()) {
             registrations = new Registration[contexts.size()];
@@ -109,7 +99,6 @@ final class Waiter {
         try {
             Node outcome;
             boolean interrupted = false;
-            int spins = rendezvous ? RENDEZVOUS_SPINS : 0;
             while ((outcome = fired) == null) {
                 if (Thread.interrupted()) {
                     if (fire(INTERRUPTED)) {
@@ -124,6 +113,7 @@ final class Waiter {
                     Thread.onSpinWait();
                     continue;
                 }
+                parked = true;
                 LockSupport.park(this);
             }
             if (interrupted) {
@@ -137,6 +127,11 @@ final class Waiter {
                 }
             }
         }
+    }
+
+    /** Whether the last {@link #await} parked; for its own thread, after it returned. */
+    boolean parked() {
+        return parked;
     }
 
     /**

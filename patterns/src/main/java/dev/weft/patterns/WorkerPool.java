@@ -75,30 +75,33 @@ public final class WorkerPool<J, R> {
     }
 
     private final Channel<Result<J, R>> results;
+    private final ReceiveChannel<Result<J, R>> resultsView;
     private final WaitGroup running = new WaitGroup();
 
     private WorkerPool(int workers) {
         this.results = new Channel<>(workers);
+        this.resultsView = results.receiveOnly();
     }
 
     /**
      * Starts {@code workers} workers draining {@code jobs}. Never blocks.
      *
      * @param ctx stops the workers when done
-     * @param jobs the job channel; the caller closes it when no more jobs will come
+     * @param jobs the job channel (or its receive-only view); the caller closes it when no more
+     *     jobs will come
      * @param workers the number of workers, at least 1
      * @param task processes a job
      * @param <J> the job type
      * @param <R> the result value type
      * @return the running pool
      */
-    public static <J, R> WorkerPool<J, R> start(Context ctx, Channel<J> jobs, int workers,
+    public static <J, R> WorkerPool<J, R> start(Context ctx, ReceiveChannel<J> jobs, int workers,
                                                  Task<? super J, ? extends R> task) {
         return start(ctx, jobs, workers, null, task);
     }
 
     /**
-     * Starts a rate-limited pool: as {@link #start(Context, Channel, int, Task)}, but every job
+     * Starts a rate-limited pool: as {@link #start(Context, ReceiveChannel, int, Task)}, but every job
      * first takes a token from {@code limiter}, so jobs start no faster than its rate across all
      * workers. If the limiter refuses (the wait would pass {@code ctx}'s deadline), the job's result
      * is that {@link RateLimiter.WaitRefusedException} and it is not processed.
@@ -112,7 +115,7 @@ public final class WorkerPool<J, R> {
      * @param <R> the result value type
      * @return the running pool
      */
-    public static <J, R> WorkerPool<J, R> start(Context ctx, Channel<J> jobs, int workers,
+    public static <J, R> WorkerPool<J, R> start(Context ctx, ReceiveChannel<J> jobs, int workers,
                                                  RateLimiter limiter, Task<? super J, ? extends R> task) {
         Objects.requireNonNull(ctx, "ctx");
         Objects.requireNonNull(jobs, "jobs");
@@ -140,7 +143,7 @@ public final class WorkerPool<J, R> {
         return pool;
     }
 
-    private void work(Context ctx, Channel<J> jobs, RateLimiter limiter, Task<? super J, ? extends R> task) {
+    private void work(Context ctx, ReceiveChannel<J> jobs, RateLimiter limiter, Task<? super J, ? extends R> task) {
         try {
             while (true) {
                 Received<J> next = jobs.receiveOrClosed(ctx);
@@ -183,12 +186,12 @@ public final class WorkerPool<J, R> {
 
     /**
      * The results, in completion order; closed once every worker has finished. Capacity: the
-     * number of workers.
+     * number of workers. Receive-only: the pool's last worker closes it, nobody else can.
      *
-     * @return the results channel
+     * @return the results channel's receiving end
      */
-    public Channel<Result<J, R>> results() {
-        return results;
+    public ReceiveChannel<Result<J, R>> results() {
+        return resultsView;
     }
 
     /**

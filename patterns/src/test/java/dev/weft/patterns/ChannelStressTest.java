@@ -127,8 +127,9 @@ class ChannelStressTest {
                 try {
                     for (int seq = 0; seq < PER_PRODUCER; seq++) {
                         // select { case own <- m: case <-ctx.Done(): }
-                        int fired = Select.select().onSend(own, message(producer, seq), () -> {}).onDone(never, () -> {}).run();
-                        assertEquals(0, fired);
+                        boolean sent = Select.<Boolean>select()
+                                .onSend(own, message(producer, seq), () -> true).onDone(never, () -> false).run();
+                        assertTrue(sent);
                     }
                 } finally {
                     own.close();
@@ -145,23 +146,24 @@ class ChannelStressTest {
                 Channel<Long>[] live = channels.toArray(new Channel[0]);
                 int open = live.length;
                 while (open > 0) {
-                    int[] closedIndex = {-1};
-                    Select select = Select.select();
+                    // Each case answers -1 for a value, or its index once its channel is closed.
+                    Select<Integer> select = Select.select();
                     for (int i = 0; i < live.length; i++) {
                         int index = i;
                         select.onReceiveOrClosed(live[i], r -> {
                             if (r.ok()) {
                                 s.accept(r.value());
-                            } else {
-                                closedIndex[0] = index;
+                                return -1;
                             }
+                            return index;
                         });
                     }
                     // Reuse the same select until one of its channels closes.
-                    while (closedIndex[0] < 0) {
-                        select.run();
+                    int closedIndex;
+                    while ((closedIndex = select.run()) < 0) {
+                        // a value was taken
                     }
-                    live[closedIndex[0]] = null;
+                    live[closedIndex] = null;
                     open--;
                 }
             }));

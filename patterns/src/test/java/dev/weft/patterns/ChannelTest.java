@@ -354,4 +354,25 @@ class ChannelTest {
         assertEquals(0, ch.waitingReceivers());
         awaitTrue("threads gone", () -> WeftThreads.liveThreads().stream().noneMatch(t -> t.getName().startsWith("weft-receiver-")));
     }
+
+    @Test
+    void directionalViewsShareTheChannelAndExposeOnlyTheirEnd() throws Exception {
+        Channel<String> ch = Channel.buffered(2);
+        SendChannel<String> producer = ch.sendOnly();
+        ReceiveChannel<String> consumer = ch.receiveOnly();
+        assertFalse(producer instanceof ReceiveChannel<?>, "a send-only view cannot receive");
+        assertFalse(consumer instanceof SendChannel<?>, "a receive-only view cannot send or close");
+        producer.send("a");
+        assertTrue(producer.trySend("b"));
+        assertEquals(2, consumer.len());
+        assertEquals(2, consumer.cap());
+        assertEquals("a", consumer.receive());
+        producer.close();
+        assertTrue(consumer.isClosed());
+        List<String> rest = new ArrayList<>();
+        consumer.forEach(rest::add);
+        assertEquals(List.of("b"), rest, "buffered values are still delivered through the view");
+        assertTrue(consumer.tryReceive().closed());
+        assertThrows(ChannelClosedException.class, producer::close);
+    }
 }

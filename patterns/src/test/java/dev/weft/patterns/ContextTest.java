@@ -102,6 +102,34 @@ class ContextTest {
     }
 
     @Test
+    void timeoutCauseIsTheCauseWhenTheDeadlinePassesAndErrStaysDeadlineExceeded() throws InterruptedException {
+        IllegalStateException budget = new IllegalStateException("the upstream budget ran out");
+        CancelContext ctx = Context.withTimeoutCause(Context.background(), Duration.ofMillis(20), budget);
+        CancelContext child = Context.withCancel(ctx);
+        assertTrue(child.await(Duration.ofSeconds(10)));
+        assertInstanceOf(DeadlineExceededException.class, ctx.err());
+        assertNull(ctx.err().getCause(), "err is the plain value; the cause is apart");
+        assertSame(budget, ctx.cause());
+        assertSame(budget, child.cause(), "descendants share the cause");
+    }
+
+    @Test
+    void deadlineCauseDoesNotApplyToACancellationOrAPassedParentDeadline() {
+        IllegalStateException why = new IllegalStateException("own deadline");
+        CancelContext cancelledFirst = Context.withDeadlineCause(Context.background(), Instant.now().plus(LONG), why);
+        cancelledFirst.cancel();
+        assertInstanceOf(ContextCanceledException.class, cancelledFirst.cause());
+
+        CancelContext passed = Context.withDeadlineCause(Context.background(), Instant.now().minusSeconds(1), why);
+        assertTrue(passed.isDone(), "a passed deadline is done at once, with its cause");
+        assertSame(why, passed.cause());
+
+        CancelContext parent = Context.withDeadline(Context.background(), Instant.now().minusSeconds(1));
+        CancelContext child = Context.withDeadlineCause(parent, Instant.now().plus(LONG), why);
+        assertSame(parent.err(), child.cause(), "the parent ended it, with the parent's cause");
+    }
+
+    @Test
     void passedDeadlineReturnsContextAlreadyDone() {
         CancelContext ctx = Context.withDeadline(Context.background(), Instant.now().minusSeconds(1));
         assertTrue(ctx.isDone());
@@ -117,7 +145,7 @@ class ContextTest {
         CancelContext child = Context.withDeadline(parent, Instant.now().minusSeconds(1));
         assertSame(parent.err(), child.err());
         assertSame(why, child.cause());
-        assertEquals(0, ((CancellableContext) parent).registrationCount());
+        assertEquals(0, ((CancelNode) parent).registrationCount());
     }
 
     @Test
@@ -149,7 +177,7 @@ class ContextTest {
     void cancelledChildrenDeregisterFromLongLivedParent() {
         CancelContext parent = Context.withCancel(Context.background());
         Context valueParent = Context.withValue(parent, Context.Key.named("k"), 1);
-        CancellableContext own = (CancellableContext) parent;
+        CancelNode own = (CancelNode) parent;
         for (int i = 0; i < 10_000; i++) {
             CancelContext child = Context.withCancel(i % 2 == 0 ? parent : valueParent);
             CancelContext grandchild = Context.withTimeout(child, LONG);
@@ -254,7 +282,7 @@ class ContextTest {
         });
         assertTrue(handle.stop());
         assertFalse(handle.stop(), "second stop");
-        assertEquals(0, ((CancellableContext) ctx).registrationCount());
+        assertEquals(0, ((CancelNode) ctx).registrationCount());
         ctx.cancel();
         // Callbacks run inside cancel(): had f been started, its (blocked) thread would be live now.
         boolean afterFuncThreadAlive = WeftThreads.liveThreads().stream()

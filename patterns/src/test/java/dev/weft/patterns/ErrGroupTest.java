@@ -1,6 +1,5 @@
 package dev.weft.patterns;
 
-import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,17 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.weft.patterns.TestThreads.awaitLatch;
+import static dev.weft.patterns.TestThreads.awaitTrue;
+import static dev.weft.patterns.TestThreads.go;
 
+import dev.weft.patterns.TestThreads.Handle;
 import dev.weft.patterns.testing.NoLeakedThreads;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -126,27 +127,104 @@ class ErrGroupTest {
         group.setLimit(0);
         assertFalse(group.tryGo(() -> {}));
 
-        AtomicReference<Throwable> outcome = new AtomicReference<>();
-        AtomicReference<Boolean> flagRestored = new AtomicReference<>();
         AtomicInteger ran = new AtomicInteger();
-        CountDownLatch returned = new CountDownLatch(1);
-        Thread caller = WeftThreads.start("test", () -> {
-            try {
-                group.go(ran::incrementAndGet);
-            } catch (Throwable t) {
-                outcome.set(t);
-                flagRestored.set(Thread.currentThread().isInterrupted());
-            } finally {
-                returned.countDown();
+        Handle caller = go(() -> group.go(ran::incrementAndGet));
+        awaitTrue("go parked for a slot", () -> caller.thread.getState() == Thread.State.WAITING);
+        caller.thread.interrupt();
+        assertInstanceOf(InterruptedException.class, caller.failure());
+        assertEquals(0, ran.get());
+        group.await();
+    }
+
+    @Test
+    void goIgnoresTheInterruptStatusWhenASlotIsFree() throws Exception {
+        ErrGroup group = new ErrGroup();
+        CountDownLatch ran = new CountDownLatch(1);
+        Thread.currentThread().interrupt();
+        try {
+            group.go(ran::countDown);
+        } finally {
+            assertTrue(Thread.interrupted(), "go leaves the status alone");
+        }
+        group.await();
+        assertEquals(0, ran.getCount());
+    }
+
+    @Test
+    void closeCancelsInterruptsAndWaitsForEveryTask() throws Exception {
+        CountDownLatch blocked = new CountDownLatch(2);
+        CountDownLatch never = new CountDownLatch(1);
+        AtomicInteger ended = new AtomicInteger();
+        Context groupContext;
+        try (ErrGroup group = new ErrGroup()) {
+            groupContext = group.context();
+            group.go(() -> {                      // honours interruption
+                blocked.countDown();
+                try {
+                    never.await();
+                } finally {
+                    ended.incrementAndGet();
+                }
+            });
+            group.go(() -> {                      // honours only the context
+                blocked.countDown();
+                while (true) {
+                    try {
+                        group.context().await();
+                        break;
+                    } catch (InterruptedException ignored) {
+                        // keep waiting for the context
+                    }
+                }
+                ended.incrementAndGet();
+            });
+            awaitLatch(blocked);
+        }
+        assertEquals(2, ended.get(), "close returns only once every task has finished");
+        assertTrue(groupContext.isDone());
+    }
+
+    @Test
+    void closeWaitsThroughAnInterruptAndRestoresIt() throws Exception {
+        ErrGroup group = new ErrGroup();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger finished = new AtomicInteger();
+        // Ignores its interrupt and its context: only the latch ends it.
+        group.go(() -> {
+            started.countDown();
+            while (true) {
+                try {
+                    release.await();
+                    finished.incrementAndGet();
+                    return;
+                } catch (InterruptedException ignored) {
+                    // keep waiting
+                }
             }
         });
-        assertFalse(returned.await(200, MILLISECONDS), "go must block at limit 0");
-        caller.interrupt();
-        assertTrue(returned.await(10, SECONDS));
-        assertInstanceOf(CancellationException.class, outcome.get());
-        assertInstanceOf(InterruptedException.class, outcome.get().getCause());
-        assertTrue(flagRestored.get());
-        assertEquals(0, ran.get());
+        awaitLatch(started);
+        AtomicReference<Boolean> interruptedAfterClose = new AtomicReference<>();
+        Handle closer = go(() -> {
+            group.close();
+            interruptedAfterClose.set(Thread.currentThread().isInterrupted());
+        });
+        awaitTrue("close waiting", () -> closer.thread.getState() == Thread.State.WAITING);
+        closer.thread.interrupt();
+        assertFalse(closer.finishesWithin(TestThreads.BRIEF), "close must not give up on an interrupt");
+        release.countDown();
+        closer.join();
+        assertEquals(1, finished.get());
+        assertTrue(interruptedAfterClose.get());
+    }
+
+    @Test
+    void aClosedGroupStartsNoMoreTasks() throws Exception {
+        ErrGroup group = new ErrGroup();
+        group.close();
+        group.close();
+        assertThrows(IllegalStateException.class, () -> group.go(() -> {}));
+        assertThrows(IllegalStateException.class, () -> group.tryGo(() -> {}));
         group.await();
     }
 
@@ -155,15 +233,10 @@ class ErrGroupTest {
         ErrGroup group = new ErrGroup();
         group.setLimit(0);
         CountDownLatch ran = new CountDownLatch(1);
-        Thread caller = WeftThreads.start("test", () -> group.go(ran::countDown));
-        // Wait until the caller is parked in go(), then lift the limit.
-        long deadline = System.nanoTime() + SECONDS.toNanos(10);
-        while (caller.getState() != Thread.State.WAITING && System.nanoTime() - deadline < 0) {
-            LockSupport.parkNanos(1_000_000);
-        }
-        assertEquals(Thread.State.WAITING, caller.getState());
+        Handle caller = go(() -> group.go(ran::countDown));
+        awaitTrue("go parked for a slot", () -> caller.thread.getState() == Thread.State.WAITING);
         group.setLimit(1);
-        assertTrue(ran.await(10, SECONDS));
+        awaitLatch(ran);
         caller.join();
         group.await();
     }

@@ -2,6 +2,7 @@ package dev.weft.patterns;
 
 import static dev.weft.patterns.TestThreads.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.patterns.testing.NoLeakedThreads;
@@ -24,7 +25,7 @@ class PipelinesTest {
     void generateThenSquare() throws Exception {
         CancelContext ctx = Context.withCancel(Context.background());
         try {
-            Channel<Integer> squares = Pipelines.stage(ctx, Pipelines.generate(ctx, List.of(1, 2, 3, 4)), n -> n * n);
+            ReceiveChannel<Integer> squares = Pipelines.stage(ctx, Pipelines.generate(ctx, List.of(1, 2, 3, 4)), n -> n * n);
             List<Integer> got = new ArrayList<>();
             for (int sq : squares) {
                 got.add(sq);
@@ -40,10 +41,10 @@ class PipelinesTest {
         CancelContext ctx = Context.withCancel(Context.background());
         try {
             List<Integer> items = IntStream.range(0, 1000).boxed().toList();
-            Channel<Integer> source = Pipelines.generate(ctx, items);
-            List<Channel<Integer>> workers = Pipelines.fanOut(ctx, source, 4, n -> n + 1);
+            ReceiveChannel<Integer> source = Pipelines.generate(ctx, items);
+            List<ReceiveChannel<Integer>> workers = Pipelines.fanOut(ctx, source, 4, n -> n + 1);
             assertEquals(4, workers.size());
-            Channel<Integer> merged = Pipelines.merge(ctx, workers);
+            ReceiveChannel<Integer> merged = Pipelines.merge(ctx, workers);
             List<Integer> got = new ArrayList<>();
             merged.forEach(got::add);
             assertEquals(1000, got.size());
@@ -57,7 +58,7 @@ class PipelinesTest {
     void mergeClosesWhenEveryInputHasClosed() throws Exception {
         Channel<String> a = Channel.buffered(2);
         Channel<String> b = Channel.buffered(2);
-        Channel<String> merged = Pipelines.merge(Context.background(), a, b);
+        ReceiveChannel<String> merged = Pipelines.merge(Context.background(), a, b);
         a.send("a1");
         b.send("b1");
         a.close();
@@ -76,8 +77,8 @@ class PipelinesTest {
         int before = WeftThreads.liveCount();
         CancelContext ctx = Context.withCancel(Context.background());
         Iterable<Integer> endless = () -> IntStream.iterate(0, i -> i + 1).iterator();
-        Channel<Integer> source = Pipelines.generate(ctx, endless);
-        Channel<Integer> merged = Pipelines.merge(ctx, Pipelines.fanOut(ctx, source, 3, n -> n * 2));
+        ReceiveChannel<Integer> source = Pipelines.generate(ctx, endless);
+        ReceiveChannel<Integer> merged = Pipelines.merge(ctx, Pipelines.fanOut(ctx, source, 3, n -> n * 2));
         for (int i = 0; i < 10; i++) {
             merged.receive();
         }
@@ -95,11 +96,26 @@ class PipelinesTest {
     @Test
     void aStageBlockedOnAGoneConsumerExitsOnCancel() throws Exception {
         CancelContext ctx = Context.withCancel(Context.background());
-        Channel<Integer> out = Pipelines.stage(ctx, Pipelines.generate(ctx, List.of(1, 2, 3)), n -> n);
+        ReceiveChannel<Integer> out = Pipelines.stage(ctx, Pipelines.generate(ctx, List.of(1, 2, 3)), n -> n);
         assertEquals(1, out.receive());
-        awaitTrue("stage blocked sending", () -> out.waitingSenders() == 1);
+        awaitTrue("stage blocked sending", () -> Channel.of(out).waitingSenders() == 1);
         ctx.cancel();
         awaitTrue("stages gone", () -> pipelineThreads() == 0);
         assertTrue(out.receiveOrClosed().closed());
+    }
+
+    @Test
+    void everyOutputIsReceiveOnlySoNoConsumerCanCloseIt() {
+        CancelContext ctx = Context.withCancel(Context.background());
+        try {
+            ReceiveChannel<Integer> source = Pipelines.generate(ctx, List.of(1));
+            List<ReceiveChannel<?>> outputs = List.of(source, Pipelines.stage(ctx, source, n -> n),
+                    Pipelines.merge(ctx, source), Pipelines.fanOut(ctx, source, 1, n -> n).getFirst());
+            for (ReceiveChannel<?> out : outputs) {
+                assertFalse(out instanceof SendChannel<?>, out + " must not be closable by its consumer");
+            }
+        } finally {
+            ctx.cancel();
+        }
     }
 }

@@ -56,6 +56,32 @@ class RateLimiterTest {
     }
 
     @Test
+    void aWaitComputedFromTokensNeverEndsBeforeTheyExist() {
+        RateLimiter limiter = limiter(3, 1);                 // a token every 333,333,333.3 ns
+        assertTrue(limiter.allow());
+        RateLimiter.Reservation r = limiter.reserve();
+        assertEquals(Duration.ofNanos(333_333_334), r.delay(), "rounded up, not truncated");
+        advance(r.delay());
+        assertTrue(limiter.tokens() >= 0, "the reserved token exists once its delay has passed: " + limiter.tokens());
+    }
+
+    @Test
+    void aReadingEarlierThanOneAlreadySeenCountsAsThatOne() {
+        RateLimiter limiter = limiter(10, 10);
+        assertTrue(limiter.allow(10));
+        advance(Duration.ofMillis(100));
+        assertTrue(limiter.allow(), "one token accrued by the later reading");
+        now.addAndGet(-Duration.ofMillis(50).toNanos());     // a reading taken before that call's
+        assertFalse(limiter.allow(), "no token for time that was already counted");
+        advance(Duration.ofMillis(100));                     // 50 ms after the latest reading
+        assertEquals(0.5, limiter.tokens(), 1e-9, "the 50 ms before the latest reading are not credited again");
+        now.addAndGet(-Duration.ofMillis(100).toNanos());    // behind again: 50 ms before the latest reading
+        RateLimiter.Reservation r = limiter.reserve();
+        // Timed from the latest reading (+100 ms for the token), measured from this clock: 150 ms.
+        assertEquals(Duration.ofMillis(150), r.delay());
+    }
+
+    @Test
     void infiniteRateAllowsEverythingAndZeroRateOnlyTheBurst() {
         RateLimiter inf = limiter(RateLimiter.INF, 0);
         for (int i = 0; i < 1000; i++) {

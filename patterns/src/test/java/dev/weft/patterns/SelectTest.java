@@ -22,17 +22,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SelectTest {
 
     @Test
-    void readyReceiveCaseFiresAndReportsItsIndex() throws Exception {
+    void readyReceiveCaseFiresAndItsHandlerValueIsTheResult() throws Exception {
         Channel<String> a = Channel.buffered(1);
         Channel<String> b = Channel.buffered(1);
         b.send("from b");
-        AtomicReference<String> got = new AtomicReference<>();
-        int fired = Select.select()
-                .onReceive(a, got::set)
-                .onReceive(b, got::set)
+        String got = Select.<String>select()
+                .onReceive(a, v -> "a: " + v)
+                .onReceive(b, v -> "b: " + v)
                 .run();
-        assertEquals(1, fired);
-        assertEquals("from b", got.get());
+        assertEquals("b: from b", got);
     }
 
     @Test
@@ -40,14 +38,12 @@ class SelectTest {
         Channel<String> a = Channel.unbuffered();
         Channel<String> full = Channel.buffered(1);
         full.send("x");
-        AtomicInteger defaults = new AtomicInteger();
-        int fired = Select.select()
-                .onReceive(a, v -> {})
-                .onSend(full, "y", () -> {})
-                .orDefault(defaults::incrementAndGet)
+        String fired = Select.<String>select()
+                .onReceive(a, v -> "received")
+                .onSend(full, "y", () -> "sent")
+                .orDefault(() -> "default")
                 .run();
-        assertEquals(-1, fired);
-        assertEquals(1, defaults.get());
+        assertEquals("default", fired);
         assertEquals(0, a.waitingReceivers());
         assertEquals(0, full.waitingSenders());
         assertEquals("x", full.receive());
@@ -59,14 +55,11 @@ class SelectTest {
         Channel<Integer> b = Channel.unbuffered();
         Channel<Integer> out = Channel.unbuffered();
         AtomicReference<String> what = new AtomicReference<>();
-        Handle selector = go(() -> {
-            int fired = Select.select()
-                    .onReceive(a, v -> what.set("a" + v))
-                    .onReceive(b, v -> what.set("b" + v))
-                    .onSend(out, 99, () -> what.set("sent"))
-                    .run();
-            assertEquals(1, fired);
-        });
+        Handle selector = go(() -> what.set(Select.<String>select()
+                .onReceive(a, v -> "a" + v)
+                .onReceive(b, v -> "b" + v)
+                .onSend(out, 99, () -> "sent")
+                .run()));
         awaitTrue("queued on all", () -> a.waitingReceivers() == 1 && b.waitingReceivers() == 1 && out.waitingSenders() == 1);
         assertFalse(selector.finishesWithin(BRIEF));
         b.send(7);
@@ -83,9 +76,18 @@ class SelectTest {
         Channel<String> ch = Channel.unbuffered();
         Handle receiver = go(() -> assertEquals("v", ch.receive()));
         awaitTrue("receiver queued", () -> ch.waitingReceivers() == 1);
-        AtomicInteger sent = new AtomicInteger();
-        assertEquals(0, Select.select().onSend(ch, "v", sent::incrementAndGet).run());
-        assertEquals(1, sent.get());
+        assertEquals("sent", Select.<String>select().onSend(ch, "v", () -> "sent").run());
+        receiver.join();
+    }
+
+    @Test
+    void directionalViewsAreCasesOfTheChannelsBehindThem() throws Exception {
+        Channel<String> ch = Channel.unbuffered();
+        ReceiveChannel<String> in = ch.receiveOnly();
+        SendChannel<String> out = ch.sendOnly();
+        Handle receiver = go(() -> assertEquals("got v", Select.<String>select().onReceive(in, v -> "got " + v).run()));
+        awaitTrue("receiver queued on the channel behind the view", () -> ch.waitingReceivers() == 1);
+        assertTrue(Select.<Boolean>select().onSend(out, "v", () -> true).run());
         receiver.join();
     }
 
@@ -95,7 +97,7 @@ class SelectTest {
             Channel<Integer> a = Channel.unbuffered();
             Channel<Integer> b = Channel.unbuffered();
             AtomicInteger got = new AtomicInteger();
-            Handle selector = go(() -> Select.select().onReceive(a, got::set).onReceive(b, got::set).run());
+            Handle selector = go(() -> got.set(Select.<Integer>select().onReceive(a, v -> v).onReceive(b, v -> v).run()));
             awaitTrue("queued", () -> a.waitingReceivers() == 1 && b.waitingReceivers() == 1);
             Handle sa = go(() -> a.send(1));
             Handle sb = go(() -> b.send(2));
@@ -112,44 +114,42 @@ class SelectTest {
     void doneCaseFiresWhenTheContextIsCancelledWhileBlocked() throws Exception {
         CancelContext ctx = Context.withCancel(Context.background());
         Channel<Integer> ch = Channel.unbuffered();
-        AtomicInteger done = new AtomicInteger();
-        Handle selector = go(() -> assertEquals(1,
-                Select.select().onReceive(ch, v -> {}).onDone(ctx, done::incrementAndGet).run()));
+        Handle selector = go(() -> assertEquals("done",
+                Select.<String>select().onReceive(ch, v -> "received").onDone(ctx, () -> "done").run()));
         awaitTrue("queued", () -> ch.waitingReceivers() == 1);
         ctx.cancel();
         selector.join();
-        assertEquals(1, done.get());
         assertEquals(0, ch.waitingReceivers());
     }
 
     @Test
     void nilChannelCaseIsNeverReady() throws Exception {
         Channel<Integer> nil = null;
-        assertEquals(-1, Select.select().onReceive(nil, v -> {}).onSend(nil, 1, () -> {}).orDefault(() -> {}).run());
+        assertEquals("default", Select.<String>select()
+                .onReceive(nil, v -> "received").onSend(nil, 1, () -> "sent").orDefault(() -> "default").run());
         Channel<Integer> ch = Channel.buffered(1);
         ch.send(5);
-        assertEquals(1, Select.select().onReceive(nil, v -> {}).onReceive(ch, v -> {}).run());
+        assertEquals("ch", Select.<String>select().onReceive(nil, v -> "nil").onReceive(ch, v -> "ch").run());
     }
 
     @Test
     void closedChannels() throws Exception {
         Channel<Integer> closed = Channel.unbuffered();
         closed.close();
-        AtomicReference<Received<Integer>> seen = new AtomicReference<>();
-        assertEquals(0, Select.select().onReceiveOrClosed(closed, seen::set).run());
-        assertTrue(seen.get().closed());
-        assertThrows(ChannelClosedException.class, () -> Select.select().onReceive(closed, v -> {}).run());
-        assertThrows(ChannelClosedException.class, () -> Select.select().onSend(closed, 1, () -> {}).run());
+        assertTrue(Select.<Received<Integer>>select().onReceiveOrClosed(closed, r -> r).run().closed());
+        assertThrows(ChannelClosedException.class, () -> Select.select().onReceive(closed, v -> v).run());
+        assertThrows(ChannelClosedException.class, () -> Select.select().onSend(closed, 1, () -> null).run());
 
         // Closing while a select waits wakes it.
         Channel<Integer> ch = Channel.unbuffered();
-        Handle receiver = go(() -> Select.select().onReceiveOrClosed(ch, seen::set).run());
-        Handle sender = go(() -> Select.select().onSend(ch, 1, () -> {}).onSend(ch, 2, () -> {}).run());
+        AtomicReference<Received<Integer>> seen = new AtomicReference<>();
+        Handle receiver = go(() -> seen.set(Select.<Received<Integer>>select().onReceiveOrClosed(ch, r -> r).run()));
+        Handle sender = go(() -> Select.select().onSend(ch, 1, () -> null).onSend(ch, 2, () -> null).run());
         receiver.join();
         assertTrue(seen.get().ok(), "receiver and sender select must match each other");
         sender.join();
         Channel<Integer> ch2 = Channel.unbuffered();
-        Handle blockedSender = go(() -> Select.select().onSend(ch2, 1, () -> {}).run());
+        Handle blockedSender = go(() -> Select.select().onSend(ch2, 1, () -> null).run());
         awaitTrue("queued", () -> ch2.waitingSenders() == 1);
         ch2.close();
         assertInstanceOf(ChannelClosedException.class, blockedSender.failure());
@@ -158,7 +158,7 @@ class SelectTest {
     @Test
     void interruptionEndsABlockedSelectAndEmptySelectBlocksUntilInterrupted() throws Exception {
         Channel<Integer> ch = Channel.unbuffered();
-        Handle selector = go(() -> Select.select().onReceive(ch, v -> {}).run());
+        Handle selector = go(() -> Select.select().onReceive(ch, v -> v).run());
         awaitTrue("queued", () -> ch.waitingReceivers() == 1);
         selector.thread.interrupt();
         assertInstanceOf(InterruptedException.class, selector.failure());
@@ -178,16 +178,10 @@ class SelectTest {
         }
         ch.close();
         List<Integer> got = new ArrayList<>();
-        AtomicInteger closedSeen = new AtomicInteger();
-        Select loop = Select.select().onReceiveOrClosed(ch, r -> {
-            if (r.ok()) {
-                got.add(r.value());
-            } else {
-                closedSeen.incrementAndGet();
-            }
-        });
-        while (closedSeen.get() == 0) {
-            loop.run();
+        // for { select { case v, ok := <-ch: if !ok { return }; got = append(got, v) } }
+        Select<Boolean> loop = Select.<Boolean>select().onReceiveOrClosed(ch, r -> r.ok() && got.add(r.value()));
+        while (loop.run()) {
+            // the handler did the work
         }
         assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), got);
     }
@@ -195,12 +189,13 @@ class SelectTest {
     @Test
     void sendAndReceiveOnTheSameChannelInOneSelectNeverMatchThemselves() throws Exception {
         Channel<Integer> ch = Channel.unbuffered();
-        AtomicInteger fired = new AtomicInteger(-2);
-        Handle selector = go(() -> fired.set(Select.select().onSend(ch, 1, () -> {}).onReceive(ch, v -> {}).run()));
+        AtomicReference<String> fired = new AtomicReference<>();
+        Handle selector = go(() -> fired.set(Select.<String>select()
+                .onSend(ch, 1, () -> "sent").onReceive(ch, v -> "received").run()));
         assertFalse(selector.finishesWithin(BRIEF));
         assertEquals(1, ch.receive());
         selector.join();
-        assertEquals(0, fired.get());
+        assertEquals("sent", fired.get());
     }
 
     @Test
@@ -212,7 +207,7 @@ class SelectTest {
         b.close();
         int n = 100_000;
         int[] counts = new int[2];
-        Select select = Select.select().onReceiveOrClosed(a, r -> {}).onReceiveOrClosed(b, r -> {});
+        Select<Integer> select = Select.<Integer>select().onReceiveOrClosed(a, r -> 0).onReceiveOrClosed(b, r -> 1);
         for (int i = 0; i < n; i++) {
             counts[select.run()]++;
         }
@@ -225,9 +220,9 @@ class SelectTest {
         c.send(0);
         d.send(1);
         int[] valueCounts = new int[2];
-        Select withValues = Select.select()
-                .onReceive(c, v -> { valueCounts[v]++; c.trySend(v); })
-                .onReceive(d, v -> { valueCounts[v]++; d.trySend(v); });
+        Select<Boolean> withValues = Select.<Boolean>select()
+                .onReceive(c, v -> { valueCounts[v]++; return c.trySend(v); })
+                .onReceive(d, v -> { valueCounts[v]++; return d.trySend(v); });
         for (int i = 0; i < n; i++) {
             withValues.run();
         }

@@ -146,4 +146,16 @@ class WorkerPoolTest {
         assertThrows(IllegalArgumentException.class,
                 () -> WorkerPool.start(Context.background(), Channel.unbuffered(), 0, n -> n));
     }
+
+    @Test
+    void resultsAreReceiveOnlySoOnlyThePoolClosesThem() throws Exception {
+        Channel<Integer> jobs = Channel.buffered(1);
+        WorkerPool<Integer, Integer> pool = WorkerPool.start(Context.background(), jobs.receiveOnly(), 1, n -> n);
+        assertFalse(pool.results() instanceof SendChannel<?>);
+        jobs.send(3);
+        jobs.close();
+        assertEquals(3, pool.results().receive().value());
+        assertTrue(pool.results().receiveOrClosed().closed());
+        pool.await();
+    }
 }

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weft.patterns.CancelContext;
-import dev.weft.patterns.Channel;
 import dev.weft.patterns.Context;
 import dev.weft.patterns.Pipelines;
+import dev.weft.patterns.ReceiveChannel;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -109,8 +109,8 @@ public final class ChecksumHandler implements JobHandler {
         // stage if we leave early (Go's defer cancel()).
         CancelContext scope = Context.withCancel(ctx);
         try {
-            Channel<Integer> indices = Pipelines.generate(scope, IntStream.range(0, n).boxed().toList());
-            List<Channel<Hashed>> hashed = Pipelines.fanOut(scope, indices, Math.max(1, Math.min(parallelism, n)), i -> {
+            ReceiveChannel<Integer> indices = Pipelines.generate(scope, IntStream.range(0, n).boxed().toList());
+            List<ReceiveChannel<Hashed>> hashed = Pipelines.fanOut(scope, indices, Math.max(1, Math.min(parallelism, n)), i -> {
                 int from = i * chunkSize;
                 int to = Math.min(data.length, from + chunkSize);
                 MessageDigest md = sha256();

@@ -12,14 +12,21 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Go's {@code cancelCtx} and {@code timerCtx} in one class: the only context that is ever done.
+ * A node of the cancellation tree, what {@link Context#withCancel} and {@link
+ * Context#withDeadline} return: Go's {@code cancelCtx} and {@code timerCtx} in one class, the only
+ * context of this library that is ever done. ({@link CancelContext} is the public face: a context
+ * you may cancel.)
+ *
+ * <p>Below a parent implemented outside this library, the node learns of the parent's end in two
+ * ways: the parent's {@link Context#afterFunc} (on another thread, slightly later), and, sooner,
+ * whenever this node is asked whether it is done, since it then asks the parent too.
  *
  * <p>Locking: one {@link ReentrantLock} per context guards the registrations, the parent
  * registration and the timer, and is the monitor for waiters. It is never held while running
  * callbacks, cancelling children, cancelling the timer or deregistering from the parent, so lock
  * order is never parent-then-child and a deep tree cannot deadlock.
  */
-final class CancellableContext extends AbstractContext implements CancelContext {
+final class CancelNode extends AbstractContext implements CancelContext {
 
     /** Why and by what the context is done; immutable so err and cause are always seen together. */
     private record Done(ContextDoneException err, Throwable cause) {}
@@ -28,6 +35,12 @@ final class CancellableContext extends AbstractContext implements CancelContext 
 
     /** This context's own deadline; null when it has none or the parent's is not later. */
     private final Instant deadline;
+
+    /** {@link #cause()} once the own deadline passes; null means the {@link DeadlineExceededException}. */
+    private final Throwable deadlineCause;
+
+    /** The parent is not one of this library's contexts, so its end may not have reached us yet. */
+    private final boolean foreignParent;
 
     private final ReentrantLock lock = new ReentrantLock();
 
@@ -55,16 +68,18 @@ final class CancellableContext extends AbstractContext implements CancelContext 
     /** The pending deadline task; guarded by {@link #lock}; null if none or once done. */
     private ScheduledFuture<?> timer;
 
-    private CancellableContext(Context parent, Instant deadline) {
+    private CancelNode(Context parent, Instant deadline, Throwable deadlineCause) {
         this.parent = parent;
         this.deadline = deadline;
+        this.deadlineCause = deadlineCause;
+        this.foreignParent = !(parent instanceof AbstractContext);
     }
 
     /**
      * Creates the context, then wires it up. Wiring happens after construction because the parent
      * may be done already, and its callback then cancels the new context at once.
      */
-    static CancellableContext create(Context parent, Instant requestedDeadline) {
+    static CancelNode create(Context parent, Instant requestedDeadline, Throwable deadlineCause) {
         Objects.requireNonNull(parent, "parent");
         Instant own = requestedDeadline;
         if (own != null) {
@@ -75,7 +90,7 @@ final class CancellableContext extends AbstractContext implements CancelContext 
                 own = null;
             }
         }
-        CancellableContext context = new CancellableContext(parent, own);
+        CancelNode context = new CancelNode(parent, own, deadlineCause);
         context.attach();
         if (own != null && !context.isDone()) {
             context.startTimer(own);
@@ -84,8 +99,7 @@ final class CancellableContext extends AbstractContext implements CancelContext 
     }
 
     private void attach() {
-        Registration registration = Contexts.onDone(parent,
-                () -> complete(parent.err(), Contexts.causeOf(parent)));
+        Registration registration = Contexts.onDone(parent, this::followParent);
         lock.lock();
         try {
             if (done == null) {
@@ -99,14 +113,18 @@ final class CancellableContext extends AbstractContext implements CancelContext 
         registration.remove();
     }
 
+    /** Done as the parent is, with its err and cause. */
+    private void followParent() {
+        complete(Contexts.errOf(parent), Contexts.causeOf(parent));
+    }
+
     private void startTimer(Instant at) {
         long delayNanos = Contexts.saturatedNanos(Duration.between(Instant.now(), at));
         if (delayNanos <= 0) {
-            complete(new DeadlineExceededException(), null);
+            expire();
             return;
         }
-        ScheduledFuture<?> scheduled =
-                WeftThreads.schedule(() -> complete(new DeadlineExceededException(), null), delayNanos);
+        ScheduledFuture<?> scheduled = WeftThreads.schedule(this::expire, delayNanos);
         lock.lock();
         try {
             if (done == null) {
@@ -117,6 +135,10 @@ final class CancellableContext extends AbstractContext implements CancelContext 
             lock.unlock();
         }
         scheduled.cancel(false);
+    }
+
+    private void expire() {
+        complete(new DeadlineExceededException(), deadlineCause);
     }
 
     @Override
@@ -220,14 +242,27 @@ final class CancellableContext extends AbstractContext implements CancelContext 
         return deadline != null ? Optional.of(deadline) : parent.deadline();
     }
 
+    /**
+     * The done state, first catching up with a foreign parent that is done but whose afterFunc
+     * has not reached us yet: so a thread that saw the parent done also sees this node done.
+     */
+    private Done poll() {
+        Done d = done;
+        if (d == null && foreignParent && parent.isDone()) {
+            followParent();
+            d = done;
+        }
+        return d;
+    }
+
     @Override
     public boolean isDone() {
-        return done != null;
+        return poll() != null;
     }
 
     @Override
     public void await() throws InterruptedException {
-        if (done != null) {
+        if (poll() != null) {
             return;
         }
         lock.lockInterruptibly();
@@ -242,7 +277,7 @@ final class CancellableContext extends AbstractContext implements CancelContext 
 
     @Override
     public boolean await(Duration timeout) throws InterruptedException {
-        if (done != null) {
+        if (poll() != null) {
             return true;
         }
         long remaining = Contexts.saturatedNanos(timeout);
@@ -267,13 +302,13 @@ final class CancellableContext extends AbstractContext implements CancelContext 
 
     @Override
     public ContextDoneException err() {
-        Done d = done;
+        Done d = poll();
         return d == null ? null : d.err();
     }
 
     @Override
     public Throwable cause() {
-        Done d = done;
+        Done d = poll();
         return d == null ? null : d.cause();
     }
 
