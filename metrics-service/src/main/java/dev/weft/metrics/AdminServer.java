@@ -1,6 +1,5 @@
 package dev.weft.metrics;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weft.http.support.HeadRequests;
@@ -12,6 +11,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -24,19 +24,20 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The admin server (port 8081 by default): {@code /metrics} for Prometheus,
- * {@code /health/live|ready|started} for Kubernetes and {@code /debug/threads} for people. A
+ * {@code /health/live|ready|started} for Kubernetes, {@code /debug/threads} for people, and the
+ * operator endpoints of {@link Operations}: {@code /info}, {@code /config}, {@code /loggers} and
+ * {@code /drain}/{@code /undrain}, whose state-changing POSTs are off unless a key turns them on. A
  * separate listener from the public API, so that it can be kept off the public Service and
  * stopped last: the drain itself stays observable and scrapeable until the very end. A thread
  * dump shows the process's internals, which is one more reason this port must not be public.
  */
 public final class AdminServer implements Service {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final String host;
     private final int configuredPort;
     private final PrometheusMeterRegistry registry;
     private final Health health;
+    private final Operations operations;
     private final ExpositionFormats formats = ExpositionFormats.init();
     /** Counted down once stop() has stopped the listener; awaitTermination() waits on it. */
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -50,10 +51,18 @@ public final class AdminServer implements Service {
      * @param health   the probes {@code /health/*} answers
      */
     public AdminServer(String host, int port, PrometheusMeterRegistry registry, Health health) {
+        this(host, port, registry, health, Operations.none());
+    }
+
+    /**
+     * @param operations what {@code /loggers} and {@code /config} show, and whether POSTs are on
+     */
+    public AdminServer(String host, int port, PrometheusMeterRegistry registry, Health health, Operations operations) {
         this.host = host;
         this.configuredPort = port;
         this.registry = registry;
         this.health = health;
+        this.operations = operations;
     }
 
     @Override
@@ -96,14 +105,32 @@ public final class AdminServer implements Service {
         return true;
     }
 
-    /** Every GET route also answers HEAD, without a body ({@link HeadRequests}). */
+    /**
+     * Every GET route also answers HEAD, without a body ({@link HeadRequests}); the operator
+     * endpoints answer any other method with 405 and {@code Allow}.
+     */
     private void routing(HttpRouting.Builder routing) {
-        HeadRequests.servedOn(routing)
+        LoggersEndpoint loggers = new LoggersEndpoint(operations.logLevels(), operations.writesEnabled());
+        DrainEndpoint drain = new DrainEndpoint(health, operations.writesEnabled());
+        HttpRules rules = HeadRequests.servedOn(routing)
                 .get("/metrics", this::metrics)
                 .get("/health/live", (req, res) -> probe(Probe.LIVE, res))
                 .get("/health/ready", (req, res) -> probe(Probe.READY, res))
                 .get("/health/started", (req, res) -> probe(Probe.STARTED, res))
-                .get("/debug/threads", this::threads);
+                .get("/debug/threads", this::threads)
+                .get("/info", new InfoEndpoint()::handle)
+                .get("/config", new ConfigEndpoint(operations.config())::handle)
+                .get("/loggers", loggers::list)
+                .get("/loggers/{name}", loggers::show)
+                .post("/loggers/{name}", loggers::set)
+                .post("/drain", drain::drain)
+                .post("/undrain", drain::undrain);
+        for (String path : new String[] {"/info", "/config", "/loggers"}) {
+            Problems.allowOnly(rules, path, "GET, HEAD");
+        }
+        Problems.allowOnly(rules, "/loggers/{name}", "GET, HEAD, POST");
+        Problems.allowOnly(rules, "/drain", "POST");
+        Problems.allowOnly(rules, "/undrain", "POST");
     }
 
     /**
@@ -136,7 +163,7 @@ public final class AdminServer implements Service {
                     : HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
         } catch (IOException | RuntimeException e) {
             System.getLogger(AdminServer.class.getName()).log(System.Logger.Level.WARNING, "thread dump failed: " + e);
-            problem(res, Status.INTERNAL_SERVER_ERROR_500, "thread-dump-failed", "Thread dump failed",
+            Problems.send(res, Status.INTERNAL_SERVER_ERROR_500, "thread-dump-failed", "Thread dump failed",
                     "the JVM could not write a thread dump; see the server log");
             return;
         }
@@ -145,25 +172,9 @@ public final class AdminServer implements Service {
         res.send(dump);
     }
 
-    /** An RFC 9457 problem with a stable type and no stack trace. */
-    private static void problem(ServerResponse res, Status status, String type, String title, String detail) {
-        ObjectNode body = JSON.createObjectNode();
-        body.put("type", "urn:weft:problem:" + type);
-        body.put("title", title);
-        body.put("status", status.code());
-        body.put("detail", detail);
-        res.status(status);
-        res.header(HeaderNames.CONTENT_TYPE, "application/problem+json");
-        try {
-            res.send(JSON.writeValueAsBytes(body));
-        } catch (IOException e) {
-            res.send();
-        }
-    }
-
     private void probe(Probe probe, ServerResponse res) throws Exception {
         Health.Report report = health.evaluate(probe);
-        ObjectNode body = JSON.createObjectNode();
+        ObjectNode body = Problems.JSON.createObjectNode();
         body.put("status", report.status().name());
         ArrayNode checks = body.putArray("checks");
         for (Health.CheckResult c : report.checks()) {
@@ -175,9 +186,6 @@ public final class AdminServer implements Service {
                 node.put("detail", c.detail());
             }
         }
-        res.status(report.isUp() ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503);
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        res.send(JSON.writeValueAsBytes(body));
+        Problems.json(res, report.isUp() ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503, body);
     }
 }

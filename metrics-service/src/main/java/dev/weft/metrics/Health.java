@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -26,7 +27,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Readiness and start-up also carry the process lifecycle: {@link #markStarted()} turns
  * both on once every service has started, and {@link #markShuttingDown()} turns readiness off
- * for good at the first moment of shutdown, while liveness stays up.
+ * for good at the first moment of shutdown, while liveness stays up. An operator may also
+ * {@link #drain()} the instance: readiness fails with the detail "drained by operator" until
+ * {@link #undrain()}. The two are independent, so undraining during a shutdown leaves readiness off.
  *
  * <p>Thread-safe. Checks may be added at any time; a probe sees the checks added before it began.
  */
@@ -51,6 +54,8 @@ public final class Health {
     private final Map<Probe, List<NamedCheck>> checks = new EnumMap<>(Probe.class);
     /** Only moves forward: STARTING → SERVING → SHUTTING_DOWN (or STARTING → SHUTTING_DOWN). */
     private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.STARTING);
+    /** Set and cleared by hand (POST /drain, /undrain); independent of the lifecycle. */
+    private final AtomicBoolean drained = new AtomicBoolean();
 
     private record NamedCheck(String name, HealthCheck check) { }
 
@@ -84,6 +89,21 @@ public final class Health {
         lifecycle.set(Lifecycle.SHUTTING_DOWN);
     }
 
+    /** An operator takes the instance out of rotation: readiness fails until {@link #undrain()}. */
+    public void drain() {
+        drained.set(true);
+    }
+
+    /** An operator puts the instance back; readiness passes again unless something else fails it. */
+    public void undrain() {
+        drained.set(false);
+    }
+
+    /** True between {@link #drain()} and {@link #undrain()}. */
+    public boolean isDrained() {
+        return drained.get();
+    }
+
     /** True once {@link #markShuttingDown()} has been called. */
     public boolean isShuttingDown() {
         return lifecycle.get() == Lifecycle.SHUTTING_DOWN;
@@ -100,6 +120,9 @@ public final class Health {
         CheckResult lifecycleResult = lifecycleCheck(probe);
         if (lifecycleResult != null) {
             results.add(lifecycleResult);
+        }
+        if (probe == Probe.READY && drained.get()) {
+            results.add(new CheckResult("drain", Status.DOWN, 0, "drained by operator"));
         }
         List<NamedCheck> named = List.copyOf(checks.get(probe));
         CheckResult[] slots = new CheckResult[named.size()];
