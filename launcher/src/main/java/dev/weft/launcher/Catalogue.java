@@ -44,6 +44,8 @@ final class Catalogue {
             "port of the admin server (0 picks a free port)", integer(0, 65535));
     static final Setting<Duration> HEALTH_TIMEOUT = add("admin.health.timeout", "1s",
             "how long each health check may take before it counts as DOWN", duration(false));
+    static final Setting<Boolean> ADMIN_WRITE_ENDPOINTS = add("admin.write-endpoints.enabled", "false",
+            "true turns on the admin POSTs (/loggers/{name}, /drain, /undrain); the admin port has no authentication", bool());
     static final Setting<Integer> WORKERS = add("worker.workers", "4",
             "number of background worker threads", integer(1, 10_000));
     static final Setting<Integer> QUEUE_CAPACITY = add("worker.queue-capacity", "1000",

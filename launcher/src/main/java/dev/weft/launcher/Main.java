@@ -2,9 +2,11 @@ package dev.weft.launcher;
 
 import dev.weft.http.ApiServer;
 import dev.weft.metrics.AdminServer;
+import dev.weft.metrics.ConfigEntry;
 import dev.weft.metrics.Health;
 import dev.weft.metrics.HealthCheck;
 import dev.weft.metrics.Metrics;
+import dev.weft.metrics.Operations;
 import dev.weft.metrics.Probe;
 import dev.weft.patterns.Service;
 import dev.weft.patterns.Signals;
@@ -79,16 +81,23 @@ public final class Main {
             err.println("weft: " + e.getMessage());
             return EXIT_USAGE;
         }
+        List<ConfigEntry> effective;
+        try {
+            effective = EffectiveConfig.describe(overrides, configFile, System.getenv(), System.getProperties());
+        } catch (ConfigException e) {
+            err.println("weft: " + e.getMessage());
+            return EXIT_USAGE;
+        }
         Logging.configure(settings.get(LOG_FORMAT), settings.get(LOG_LEVEL));
         try {
-            return serve(settings);
+            return serve(settings, effective);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return EXIT_ABANDONED;
         }
     }
 
-    private static int serve(Settings settings) throws InterruptedException {
+    private static int serve(Settings settings, List<ConfigEntry> effective) throws InterruptedException {
         System.Logger log = System.getLogger(Main.class.getName());
         try (Metrics metrics = Metrics.create(settings.get(APPLICATION), settings.get(INSTANCE));
              Signals.Notification signals = Signals.notifyContext(dev.weft.patterns.Context.background(), "TERM", "INT")) {
@@ -99,7 +108,8 @@ public final class Main {
             });
 
             Health health = new Health(settings.get(HEALTH_TIMEOUT));
-            AdminServer admin = new AdminServer(settings.get(ADMIN_HOST), settings.get(ADMIN_PORT), metrics.registry(), health);
+            AdminServer admin = new AdminServer(settings.get(ADMIN_HOST), settings.get(ADMIN_PORT), metrics.registry(), health,
+                    new Operations(new Log4jLevels(), effective, settings.get(ADMIN_WRITE_ENDPOINTS)));
             var workers = WorkerService.builder()
                     .workers(settings.get(WORKERS))
                     .queueCapacity(settings.get(QUEUE_CAPACITY))
