@@ -109,6 +109,70 @@ class LauncherIT {
         }
     }
 
+    /**
+     * The operator endpoints of the packaged launcher: /config names each value's origin (a flag, a
+     * WEFT_ variable, a default) and masks the password; with writes on, a logger's level changes
+     * and drain/undrain flip readiness while liveness stays up.
+     */
+    @Test
+    void configShowsOriginsAndDrainFlipsReadiness() throws Exception {
+        try (LauncherProcess weft = LauncherProcess.start(
+                java.util.Map.of(ServiceName.environmentVariable("worker.postgres.password"), "hunter2",
+                        ServiceName.environmentVariable("worker.workers"), "3"),
+                "--admin.write-endpoints.enabled=true")) {
+            weft.awaitReady(START);
+            com.fasterxml.jackson.databind.JsonNode config = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(admin(weft, "GET", "/config", null).body()).path("keys");
+            java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byKey = new java.util.HashMap<>();
+            config.forEach(k -> byKey.put(k.path("key").asText(), k));
+            assertEquals(Catalogue.KEYS.size(), byKey.size(), config.toString());
+            assertEntry(byKey, "admin.write-endpoints.enabled", "true", "flag", "--admin.write-endpoints.enabled");
+            assertEntry(byKey, "worker.workers", "3", "environment", "WEFT_WORKER_WORKERS");
+            assertEntry(byKey, "worker.postgres.password", "******", "environment", "WEFT_WORKER_POSTGRES_PASSWORD");
+            assertEntry(byKey, "shutdown.timeout", "30s", "default", "application.yaml");
+            assertTrue(!config.toString().contains("hunter2"), "the password itself never leaves the process");
+
+            var set = admin(weft, "POST", "/loggers/ROOT", "{\"level\":\"WARN\"}");
+            assertEquals(200, set.statusCode(), set.body());
+            assertTrue(set.body().contains("\"effectiveLevel\":\"WARN\""), set.body());
+            assertEquals(404, admin(weft, "POST", "/loggers/no.such.logger", "{\"level\":\"WARN\"}").statusCode());
+            var reset = admin(weft, "POST", "/loggers/ROOT", "{\"level\":null}");
+            assertTrue(reset.body().contains("\"configuredLevel\":\"INFO\""), "back to log.level: " + reset.body());
+
+            assertEquals(200, admin(weft, "POST", "/drain", null).statusCode());
+            var ready = admin(weft, "GET", "/health/ready", null);
+            assertEquals(503, ready.statusCode(), ready.body());
+            assertTrue(ready.body().contains("drained by operator"), ready.body());
+            assertEquals(200, weft.status("/health/live", weft.adminPort()));
+            assertEquals(200, admin(weft, "POST", "/undrain", null).statusCode());
+            assertEquals(200, weft.status("/health/ready", weft.adminPort()), weft.output());
+
+            weft.sigterm();
+            assertEquals(0, weft.awaitExit(Duration.ofSeconds(40)), weft.output());
+        }
+    }
+
+    private static void assertEntry(java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byKey, String key,
+                                    String value, String origin, String source) {
+        com.fasterxml.jackson.databind.JsonNode e = byKey.get(key);
+        assertEquals(value, e.path("value").asText(), e.toString());
+        assertEquals(origin, e.path("origin").asText(), e.toString());
+        assertEquals(source, e.path("source").asText(), e.toString());
+    }
+
+    /** One request to the admin port; a body is sent as application/json. */
+    private static java.net.http.HttpResponse<String> admin(LauncherProcess weft, String method, String path, String json)
+            throws Exception {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + weft.adminPort() + path))
+                .timeout(Duration.ofSeconds(10));
+        if (json != null) {
+            request.header("Content-Type", "application/json");
+        }
+        request.method(method, json == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                : java.net.http.HttpRequest.BodyPublishers.ofString(json));
+        return LauncherProcess.HTTP.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
     /** Submits a checksum job to the packaged launcher and polls it to SUCCEEDED. */
     private static void checksumJobSucceeds(LauncherProcess weft) throws Exception {
         String base = "http://127.0.0.1:" + weft.apiPort();
