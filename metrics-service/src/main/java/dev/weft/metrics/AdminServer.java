@@ -33,6 +33,9 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class AdminServer implements Service {
 
+    /** Largest request body accepted, in bytes. */
+    static final long MAX_BODY = 16 * 1024;
+
     private final String host;
     private final int configuredPort;
     private final PrometheusMeterRegistry registry;
@@ -77,6 +80,8 @@ public final class AdminServer implements Service {
                 .port(configuredPort)
                 // The supervisor owns the shutdown order; Helidon's own hook would race it.
                 .shutdownHook(false)
+                // The only bodies are the operator POSTs' few bytes of JSON: refuse large ones (413).
+                .maxPayloadSize(MAX_BODY)
                 .routing(this::routing)
                 .build()
                 .start();

@@ -140,6 +140,14 @@ class OperatorEndpointsTest {
     }
 
     @Test
+    void anOversizedBodyIs413() {
+        on(writable).contentType("application/json").body("{\"level\":\"" + "x".repeat((int) AdminServer.MAX_BODY) + "\"}")
+                .when().post("/loggers/dev.weft")
+                .then().statusCode(413);
+        on(writable).when().get("/loggers/dev.weft").then().body("configuredLevel", nullValue());
+    }
+
+    @Test
     void wrongMethodIs405WithAllow() {
         problem(on(writable).when().delete("/loggers/dev.weft").then(), 405, "method-not-allowed")
                 .header("Allow", "GET, HEAD, POST");
