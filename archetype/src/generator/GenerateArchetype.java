@@ -42,8 +42,12 @@ public final class GenerateArchetype {
     /** What the artifactId, the fork's service name, may be: it names Kubernetes objects, an image and metrics. */
     static final String SERVICE_NAME = "[a-z][a-z0-9]*(-[a-z0-9]+)*";
 
-    /** The service packages; {@code dev.weft.patterns} is not one of them. */
-    static final String SERVICE_PACKAGES = "(http|worker|metrics|launcher|benchmarks)";
+    /**
+     * A service package: any package directly under {@code dev.weft} but {@code dev.weft.patterns}, the
+     * library (the modules' packages, and the worked examples' {@code dev.weft.examples}), so a new one
+     * moves under the fork's package without being listed here.
+     */
+    static final String SERVICE_PACKAGES = "((?!patterns\\b)[a-z_][a-z0-9_]*)";
 
     /** A source root holding a service package: its files go to a packaged file set. */
     static final Pattern PACKAGED = Pattern.compile("(.+/src/(?:main|test)/(?:java|resources))/dev/weft/(" + SERVICE_PACKAGES + "(?:/.*)?)");

@@ -19,6 +19,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -65,6 +66,20 @@ class ForkIT {
     /** The end-to-end tests the fork runs locally: start-up, signals and exit codes, and the deploy files against the app. */
     static final String LOCAL_ITS = "LauncherIT,KubernetesManifestsIT,MetricNamesIT";
 
+    /**
+     * The template's tests find their PostgreSQL through this variable, by default at what .ci/run
+     * creates (worker-service's TestPostgres). The fork's tests read the fork's variable
+     * ({@code ORDERS_TEST_POSTGRES_URL}, default database and role {@code orders_test} and
+     * {@code orders}, which the fork's .ci/run creates on a fresh machine): the fork's build gets
+     * the template's database under the fork's name, since nothing here created the fork's. Each
+     * test class works in a schema of its own, named after the service, so sharing it is safe.
+     */
+    static final String TEMPLATE_POSTGRES_ENV = "WEFT_TEST_POSTGRES_URL";
+    static final String TEMPLATE_POSTGRES_DEFAULT = "jdbc:postgresql://127.0.0.1:5432/weft_test?user=weft&password=weft";
+
+    /** The overlays opt in to the PodMonitor by listing this component (deploy/k8s/components/podmonitor). */
+    static final String POD_MONITOR_COMPONENT = "../../components/podmonitor";
+
     static final Duration STEP_DEADLINE = Duration.ofMinutes(10);
     static final Duration VERIFY_DEADLINE = Duration.ofMinutes(60);
     static final Pattern README_GENERATE = Pattern.compile("(?m)^\\./mvnw (archetype:generate .*)$");
@@ -72,7 +87,8 @@ class ForkIT {
 
     static Path work;
     static Path fork;
-    static Map<String, String> mavenEnv;
+    /** The environment of every Maven run in the fork: the repositories, and the fork's test database. */
+    static Map<String, String> forkEnv;
     static long generationStarted;
 
     @BeforeAll
@@ -91,7 +107,11 @@ class ForkIT {
         String base = property("fork.archetype.artifactId") + "-" + version;
         Files.copy(Path.of(property("fork.archetype.jar")), installed.resolve(base + ".jar"), StandardCopyOption.REPLACE_EXISTING);
         Files.copy(Path.of(property("fork.archetype.pom")), installed.resolve(base + ".pom"), StandardCopyOption.REPLACE_EXISTING);
-        mavenEnv = Map.of("MAVEN_ARGS", "-Dmaven.repo.local=" + repo + " -Dmaven.repo.local.tail=" + property("fork.repo.local"));
+        forkEnv = new HashMap<>(Map.of("MAVEN_ARGS", "-Dmaven.repo.local=" + repo + " -Dmaven.repo.local.tail=" + property("fork.repo.local")));
+        String forkPostgresEnv = TEMPLATE_POSTGRES_ENV.replace("WEFT", ARTIFACT_ID.replace('-', '_').toUpperCase(Locale.ROOT));
+        if (System.getenv(forkPostgresEnv) == null) {
+            forkEnv.put(forkPostgresEnv, System.getenv().getOrDefault(TEMPLATE_POSTGRES_ENV, TEMPLATE_POSTGRES_DEFAULT));
+        }
 
         // The README's own command, run where the README runs it (the template's root, whose
         // pluginManagement pins the plugin), offline, only sending the fork to this test's directory.
@@ -121,7 +141,7 @@ class ForkIT {
         ProcessBuilder builder = new ProcessBuilder("./run", "--server.port=0", "--admin.port=0",
                 "--server.host=127.0.0.1", "--admin.host=127.0.0.1")
                 .directory(fork.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().putAll(mavenEnv);
+        builder.environment().putAll(forkEnv);
         Process run = builder.start();
         try {
             String admin = awaitLine(run, log, ADMIN_LISTENING, STEP_DEADLINE).group(1);
@@ -182,7 +202,8 @@ class ForkIT {
             assertFalse(rendered.toLowerCase(Locale.ROOT).contains("weft"), overlay.getKey() + " overlay names the template");
             assertTrue(rendered.contains("app.kubernetes.io/name: " + ARTIFACT_ID), overlay.getKey() + " selects the fork's pods");
             assertTrue(rendered.contains("image: ghcr.io/example/" + ARTIFACT_ID + ":"), overlay.getKey() + " runs the fork's image");
-            assertEquals(overlay.getValue() + "/" + ARTIFACT_ID, podMonitorJob(rendered), overlay.getKey() + " Prometheus job");
+            assertEquals(overlay.getValue() + "/" + ARTIFACT_ID, podMonitorJob(kustomizeWithPodMonitor(overlay.getKey())),
+                    overlay.getKey() + " Prometheus job");
         }
     }
 
@@ -191,19 +212,27 @@ class ForkIT {
     void alertRulesAndDashboardSelectTheForksJob() throws Exception {
         List<String> jobs = new ArrayList<>();
         for (String overlay : List.of("dev", "prod")) {
-            jobs.add(onPath("kubectl") ? podMonitorJob(kustomize(overlay)) : podMonitorJobFromSources(overlay));
+            jobs.add(onPath("kubectl") ? podMonitorJob(kustomizeWithPodMonitor(overlay)) : podMonitorJobFromSources(overlay));
         }
         Matcher laptop = Pattern.compile("job_name:\\s*(\\S+)").matcher(Files.readString(fork.resolve("deploy/prometheus/prometheus.yml")));
         assertTrue(laptop.find(), "prometheus.yml has a scrape job");
         jobs.add(laptop.group(1));
         for (String file : List.of("deploy/prometheus/rules/" + ARTIFACT_ID + ".rules.yml",
                 "deploy/grafana/" + ARTIFACT_ID + "-dashboard.json")) {
+            String text = Files.readString(fork.resolve(file));
+            // The dashboard's panels select job=~"$job"; with All chosen, the default, Grafana sends the job variable's allValue.
+            Matcher all = Pattern.compile("(?s)\"name\":\\s*\"job\".*?\"allValue\":\\s*\"(.*?)\"").matcher(text);
+            String allValue = all.find() ? all.group(1) : null;
             // job="x" or job=~"re", quotes JSON-escaped in the dashboard; Prometheus anchors the regex.
-            Matcher m = Pattern.compile("\\bjob\\s*(=~|=)\\s*\\\\?\"(.*?)\\\\?\"").matcher(Files.readString(fork.resolve(file)));
+            Matcher m = Pattern.compile("\\bjob\\s*(=~|=)\\s*\\\\?\"(.*?)\\\\?\"").matcher(text);
             int matchers = 0;
             while (m.find()) {
                 matchers++;
                 String selector = m.group(2);
+                if (selector.equals("$job")) {
+                    assertTrue(allValue != null, file + " selects job=~\"$job\" but has no job variable with an allValue");
+                    selector = allValue;
+                }
                 Pattern accepts = m.group(1).equals("=") ? Pattern.compile(Pattern.quote(selector)) : Pattern.compile(selector);
                 for (String job : jobs) {
                     assertTrue(accepts.matcher(job).matches(), file + ": job" + m.group(1) + "\"" + selector + "\" misses the fork's job " + job);
@@ -227,8 +256,32 @@ class ForkIT {
 
     /** The overlay rendered by kubectl's kustomize; the test is skipped where kubectl is missing. */
     private static String kustomize(String overlay) throws Exception {
+        return kustomize(fork.resolve("deploy/k8s"), overlay);
+    }
+
+    private static String kustomize(Path k8s, String overlay) throws Exception {
         assumeTrue(onPath("kubectl"), "kubectl is not installed");
-        return output(fork, "kustomize-" + overlay, "kubectl", "kustomize", "deploy/k8s/overlays/" + overlay);
+        return output(fork, "kustomize-" + overlay, "kubectl", "kustomize", k8s.resolve("overlays").resolve(overlay).toString());
+    }
+
+    /**
+     * The overlay rendered with the PodMonitor component: as it is where the overlay lists it (prod),
+     * else from a copy of the fork's deploy/k8s whose overlay lists it the way the overlay's comment
+     * tells a cluster with the Prometheus Operator to (dev), so every overlay's job is the rendered one.
+     */
+    private static String kustomizeWithPodMonitor(String overlay) throws Exception {
+        String kustomization = Files.readString(fork.resolve("deploy/k8s/overlays/" + overlay + "/kustomization.yaml"));
+        if (kustomization.contains("- " + POD_MONITOR_COMPONENT)) {
+            return kustomize(overlay);
+        }
+        Path copy = work.resolve("k8s-" + overlay + "-with-podmonitor");
+        deleteTree(copy);
+        copyTree(fork.resolve("deploy/k8s"), copy);
+        String entry = "  - " + POD_MONITOR_COMPONENT + "\n";
+        Files.writeString(copy.resolve("overlays/" + overlay + "/kustomization.yaml"), kustomization.contains("\ncomponents:\n")
+                ? kustomization.replace("\ncomponents:\n", "\ncomponents:\n" + entry)
+                : kustomization + (kustomization.endsWith("\n") ? "" : "\n") + "components:\n" + entry);
+        return kustomize(copy, overlay);
     }
 
     /** The job label Prometheus Operator gives a PodMonitor's targets: namespace/name. */
@@ -245,7 +298,7 @@ class ForkIT {
     }
 
     /**
-     * The same job without kubectl (CI may lack it): the overlay's namespace and the base
+     * The same job without kubectl (CI may lack it): the overlay's namespace and the component's
      * PodMonitor's name, which is what kustomize renders while the overlays add no name prefix.
      */
     private static String podMonitorJobFromSources(String overlay) throws IOException {
@@ -253,7 +306,7 @@ class ForkIT {
         assertFalse(kustomization.contains("namePrefix") || kustomization.contains("nameSuffix"),
                 "the overlay renames objects: this fallback no longer knows the job, install kubectl");
         Matcher namespace = Pattern.compile("(?m)^namespace: (\\S+)$").matcher(kustomization);
-        Matcher name = Pattern.compile("(?m)^  name: (\\S+)$").matcher(Files.readString(fork.resolve("deploy/k8s/base/podmonitor.yaml")));
+        Matcher name = Pattern.compile("(?m)^  name: (\\S+)$").matcher(Files.readString(fork.resolve("deploy/k8s/components/podmonitor/podmonitor.yaml")));
         assertTrue(namespace.find() && name.find(), overlay + ": a namespace and a PodMonitor name");
         return namespace.group(1) + "/" + name.group(1);
     }
@@ -297,7 +350,7 @@ class ForkIT {
         Path log = Files.createDirectories(work.resolve("logs")).resolve(step + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().putAll(mavenEnv);
+        builder.environment().putAll(forkEnv);
         Process process = builder.start();
         try {
             assertTrue(process.waitFor(within.toSeconds(), TimeUnit.SECONDS), () -> step + " did not finish within " + within);
@@ -345,6 +398,14 @@ class ForkIT {
             throw new IllegalStateException("system property " + key + " is not set (run ForkIT through the archetype module's failsafe)");
         }
         return value;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Files.copy(p, to.resolve(from.relativize(p).toString()), StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -39,9 +40,34 @@ final class PrometheusJobs {
         return namespaces;
     }
 
+    /** The PodMonitor's name: the part of the job after the namespace. */
+    static String podMonitorName() throws Exception {
+        return podMonitor().path("metadata").path("name").asText();
+    }
+
     /** The job of Weft's pods in {@code namespace}: {@code <namespace>/<PodMonitor name>}. */
     static String kubernetesJob(String namespace) throws Exception {
-        return namespace + "/" + podMonitor().path("metadata").path("name").asText();
+        return namespace + "/" + podMonitorName();
+    }
+
+    /** Names for other services in the same Prometheus, in the order the foreign fixtures take them. */
+    private static final List<String> FOREIGN_CANDIDATES = List.of("orders", "payments", "kubelet", "billing", "shipping", "ledger");
+
+    /** The roles of the foreign fixtures' services: a Spring Boot service, another from this template, an exporter. */
+    private static final List<String> FOREIGN_ROLES = List.of("other_service", "sibling_service", "infra_service");
+
+    /**
+     * A name for each foreign role, the candidates in order without {@code own} (this service's
+     * names): so a foreign fixture never is this service, in any fork ("orders" included), and the
+     * rule tests stay as strict there as here.
+     */
+    static Map<String, String> foreignServices(Set<String> own) {
+        List<String> names = FOREIGN_CANDIDATES.stream().filter(n -> !own.contains(n)).toList();
+        Map<String, String> foreign = new LinkedHashMap<>();
+        for (int i = 0; i < FOREIGN_ROLES.size(); i++) {
+            foreign.put(FOREIGN_ROLES.get(i), names.get(i));
+        }
+        return foreign;
     }
 
     /** The job_name of the single scrape config in deploy/prometheus/prometheus.yml. */

@@ -86,20 +86,30 @@ class PrometheusRulesTest {
         }
     }
 
-    /** No test file writes one of Weft's own job labels out: a renamed PodMonitor would leave it stale. */
+    /**
+     * No test file writes a job or application label out, Weft's own or a foreign service's: a
+     * renamed PodMonitor would leave Weft's stale, and a fork whose name is a foreign fixture's
+     * would turn that fixture into its own series.
+     */
     @Test
-    void testFilesNameWeftsJobsOnlyByPlaceholder() throws Exception {
+    void testFilesNameJobsOnlyByPlaceholder() throws Exception {
         Map<String, String> values = placeholders();
         Set<String> ownJobs = Set.of(values.get("job"), values.get("dev_job"), values.get("laptop_job"));
         // job="..." in a series, job: ... in expected labels; a value ends at its quote or the line's end.
         Matcher job = Pattern.compile("\\bjob(?:=\"|:\\s*)([^\"\\s,]+)").matcher("");
+        // application: needs a space after the colon, so a recorded series' name (application:...) is not one.
+        Matcher application = Pattern.compile("\\bapplication(?:=\"|:\\s+)([^\"\\s,]+)").matcher("");
         for (Path f : testFiles()) {
-            String text = Files.readString(f);
+            String text = Files.readString(f).replaceAll("(?m)^\\s*#.*$", ""); // the comments' prose is no label
+            for (application.reset(text); application.find(); ) {
+                assertTrue(application.group(1).matches("\\$\\{[a-z_]+}"),
+                        f.getFileName() + ": application " + application.group(1) + " is written out; use a placeholder");
+            }
             job.reset(text);
             int own = 0;
             while (job.find()) {
                 String value = job.group(1);
-                assertFalse(ownJobs.contains(value), f.getFileName() + ": job " + value + " is written out; use its placeholder");
+                assertTrue(value.matches("(\\$\\{[a-z_]+}/?)+"), f.getFileName() + ": job " + value + " is written out; use placeholders");
                 own += value.matches("\\$\\{[a-z_]+}") && ownJobs.contains(values.getOrDefault(value.substring(2, value.length() - 1), "")) ? 1 : 0;
             }
             assertTrue(own > 0, f.getFileName() + " tests no series of Weft's own jobs");
@@ -108,7 +118,8 @@ class PrometheusRulesTest {
 
     /**
      * The values of the test files' placeholders: the prod and dev overlays' jobs and namespaces,
-     * the laptop job, and the metrics application tag's default.
+     * the laptop job, the metrics application tag's default, and the foreign services' names
+     * ({@link PrometheusJobs#foreignServices}).
      */
     static Map<String, String> placeholders() throws Exception {
         Map<String, String> namespaces = PrometheusJobs.namespaces();
@@ -119,6 +130,8 @@ class PrometheusRulesTest {
         values.put("dev_job", PrometheusJobs.kubernetesJob(namespaces.get("dev")));
         values.put("laptop_job", PrometheusJobs.laptopJob());
         values.put("application", DeployFiles.appDefaults().get("metrics.application"));
+        values.putAll(PrometheusJobs.foreignServices(
+                Set.copyOf(List.of(values.get("application"), PrometheusJobs.podMonitorName(), values.get("laptop_job")))));
         values.forEach((k, v) -> assertTrue(v != null && !v.isEmpty(), "placeholder " + k + " has no value"));
         return values;
     }
