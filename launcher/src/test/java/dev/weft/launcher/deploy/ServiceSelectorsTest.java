@@ -27,7 +27,7 @@ class ServiceSelectorsTest {
     private static final Pattern SELECTOR = Pattern.compile("([A-Za-z_:][A-Za-z0-9_:]*)\\s*\\{([^}]*)}");
 
     @Test
-    void everyRuleSelectsWeftsJobOnly() throws Exception {
+    void everyRuleSelectsOnlyTheServicesOwnJob() throws Exception {
         Map<String, String> exprs = new LinkedHashMap<>();
         for (JsonNode rule : PrometheusRulesTest.rules()) {
             String name = rule.has("alert") ? "alert " + rule.path("alert").asText() : "record " + rule.path("record").asText();
@@ -38,7 +38,7 @@ class ServiceSelectorsTest {
     }
 
     @Test
-    void everyDashboardQuerySelectsWeftsJobOnly() throws Exception {
+    void everyDashboardQuerySelectsOnlyTheServicesOwnJob() throws Exception {
         JsonNode dashboard = DeployFiles.JSON.readTree(DeployFiles.deploy("grafana/weft-dashboard.json").toFile());
         JsonNode job = null;
         Map<String, String> exprs = new LinkedHashMap<>();
