@@ -133,7 +133,8 @@ final class AttemptLoop {
      * One attempt: the handler under the attempt's context, on a thread of its own through {@link
      * BoundedRun}: interrupted as soon as the context is done (no grace before the interrupt, as
      * {@link JobHandler} promises), and left behind if it is still running the
-     * abandon grace later.
+     * abandon grace later. A handler that ends only once interrupted, returning or throwing, was
+     * stopped: timed out or cancelled, never a success.
      */
     private Outcome attempt(JobStore.Claim c, JobHandler handler) {
         CancelContext ctx = Context.withTimeout(lifetime, config.jobTimeout());
