@@ -1,13 +1,11 @@
 package dev.weft.http;
 
-import dev.weft.patterns.CancelContext;
 import dev.weft.patterns.Context;
 import dev.weft.patterns.ErrGroup;
 
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -51,53 +49,27 @@ public final class FanOut {
      */
     public static <T> List<T> all(Context ctx, int limit, List<Task<T>> tasks) throws Exception {
         Object[] results = new Object[tasks.size()];
-        CancelContext scope = Context.withCancel(ctx);
-        try {
-            ErrGroup group = ErrGroup.withContext(scope);
+        // close() cancels the group's context, interrupts the tasks and waits for every one, so
+        // none outlives this block, whether it ends in a result, a failure or an interrupt.
+        try (ErrGroup group = ErrGroup.withContext(ctx)) {
             group.setLimit(limit);
-            boolean interrupted = false;
-            try {
-                for (int i = 0; i < results.length; i++) {
-                    int at = i;
-                    Task<T> task = tasks.get(i);
-                    group.go(() -> results[at] = task.run(group.context()));
-                }
-            } catch (CancellationException interruptedWhileWaitingForASlot) {
-                interrupted = Thread.interrupted();
-                scope.cancel();
+            for (int i = 0; i < results.length; i++) {
+                int at = i;
+                Task<T> task = tasks.get(i);
+                group.go(() -> results[at] = task.run(group.context()));
             }
-            Throwable failure = null;
-            // Every task is given the group's context, so once it is cancelled this wait is
-            // short: never leave tasks running behind the answer.
-            while (true) {
-                try {
-                    group.await();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    scope.cancel();
-                } catch (ExecutionException e) {
-                    failure = e.getCause();
-                    break;
-                }
+            group.await();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception x) {
+                throw x;
             }
-            if (interrupted) {
-                throw new InterruptedException("interrupted; the fan-out's tasks were cancelled and have ended");
+            if (e.getCause() instanceof Error x) {
+                throw x;
             }
-            if (failure instanceof Exception e) {
-                throw e;
-            }
-            if (failure instanceof Error e) {
-                throw e;
-            }
-            if (failure != null) {
-                throw new ExecutionException(failure);
-            }
-            @SuppressWarnings("unchecked") // every slot holds what its Task<T> returned
-            List<T> list = (List<T>) Collections.unmodifiableList(Arrays.asList(results));
-            return list;
-        } finally {
-            scope.cancel();
+            throw e;
         }
+        @SuppressWarnings("unchecked") // every slot holds what its Task<T> returned
+        List<T> list = (List<T>) Collections.unmodifiableList(Arrays.asList(results));
+        return list;
     }
 }

@@ -112,6 +112,32 @@ class FanOutTest {
         assertEquals(2, endedWhenThrown.get(), "both tasks ended before all() threw");
     }
 
+    @Test
+    void interruptingTheCallerWhileItWaitsForASlotEndsTheRunningTasksAndStartsNoMore() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicInteger ended = new AtomicInteger();
+        AtomicInteger secondRan = new AtomicInteger();
+        AtomicInteger endedWhenThrown = new AtomicInteger(-1);
+        try (ExecutorService caller = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<?> call = caller.submit(() -> {
+                try {
+                    // Limit 1 and the first task hangs: the caller blocks in go() for the second.
+                    FanOut.all(Context.background(), 1, List.<FanOut.Task<String>>of(
+                            c -> hang(c, started, ended), c -> String.valueOf(secondRan.incrementAndGet())));
+                } catch (InterruptedException e) {
+                    endedWhenThrown.set(ended.get());
+                }
+                return null;
+            });
+            assertTrue(started.await(LATCH.toSeconds(), TimeUnit.SECONDS));
+            call.cancel(true);
+            caller.shutdown();
+            assertTrue(caller.awaitTermination(LATCH.toSeconds(), TimeUnit.SECONDS));
+        }
+        assertEquals(1, endedWhenThrown.get(), "the running task ended before all() threw");
+        assertEquals(0, secondRan.get(), "no task starts after the interrupt");
+    }
+
     private static String hang(Context c, CountDownLatch started, AtomicInteger ended) throws InterruptedException {
         started.countDown();
         try {

@@ -126,12 +126,12 @@ public final class Health {
         }
         List<NamedCheck> named = List.copyOf(checks.get(probe));
         CheckResult[] slots = new CheckResult[named.size()];
-        ErrGroup group = new ErrGroup();
-        for (int i = 0; i < named.size(); i++) {
-            int slot = i;
-            group.go(() -> slots[slot] = runBounded(named.get(slot)));
-        }
-        try {
+        // close(): an interrupt while waiting leaves no check runner behind the probe.
+        try (ErrGroup group = new ErrGroup()) {
+            for (int i = 0; i < named.size(); i++) {
+                int slot = i;
+                group.go(() -> slots[slot] = runBounded(named.get(slot)));
+            }
             group.await();
         } catch (ExecutionException e) {
             // runBounded turns every failure into a DOWN result; reaching here is a bug.

@@ -2,13 +2,13 @@ package dev.weft.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.weft.patterns.BoundedRun;
 import dev.weft.patterns.CancelContext;
 import dev.weft.patterns.Context;
 import dev.weft.patterns.ContextDoneException;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.Optional;
 
 /**
  * Runs the attempts of one claimed job until it ends or goes back to the store: each attempt
@@ -129,43 +129,48 @@ final class AttemptLoop {
         }
     }
 
-    /** One attempt: the handler under the attempt's context, bounded by {@link BoundedRun}. */
+    /**
+     * One attempt: the handler under the attempt's context, on a thread of its own through {@link
+     * BoundedRun}: interrupted as soon as the context is done (no grace before the interrupt, as
+     * {@link JobHandler} promises), and left behind if it is still running the
+     * abandon grace later. A handler that ends only once interrupted, returning or throwing, was
+     * stopped: timed out or cancelled, never a success.
+     */
     private Outcome attempt(JobStore.Claim c, JobHandler handler) {
         CancelContext ctx = Context.withTimeout(lifetime, config.jobTimeout());
         Context.AfterFunc onLeaseLost = c.lease().afterFunc(() -> ctx.cancel(c.lease().cause()));
         try {
-            Optional<Outcome> o = BoundedRun.run("job", ctx, config.abandonGrace(), () -> invoke(handler, ctx, c.payload()));
-            if (o.isEmpty()) {
-                return new Abandoned("the handler ignored cancellation and interruption for "
+            BoundedRun.Outcome<JsonNode> run = BoundedRun.run("job", ctx, Duration.ZERO, config.abandonGrace(),
+                    given -> handler.run(given, c.payload()));
+            // BoundedRun waits through an interrupt and restores it; nobody interrupts pool
+            // workers but a stop gone wrong, and the pool would stop this thread for good.
+            Thread.interrupted();
+            return switch (run) {
+                case BoundedRun.Returned<JsonNode>(JsonNode r, var _) -> new Success(r == null ? NullNode.getInstance() : r);
+                // It failed because it was stopped (an InterruptedException, ctx.err()), not on its own.
+                case BoundedRun.Threw<JsonNode> _ when ctx.isDone() -> stopped();
+                case BoundedRun.Threw<JsonNode>(Throwable failure, var _) -> failure(failure);
+                case BoundedRun.Stopped<JsonNode> _ -> stopped();
+                case BoundedRun.Abandoned<JsonNode> _ -> new Abandoned("the handler ignored cancellation and interruption for "
                         + config.abandonGrace().toMillis() + " ms after "
                         + (lifetime.isDone() ? "the shutdown budget ended" : "its timeout") + "; left running");
-            }
-            if (o.get() instanceof Failure && ctx.isDone()) {
-                // It failed because it was stopped (an InterruptedException, ctx.err()), not on its own.
-                return lifetime.isDone() ? new Cancelled() : new TimedOut();
-            }
-            return o.get();
-        } catch (InterruptedException e) {
-            // Nobody interrupts pool workers but a stop gone wrong; treat it as the budget's end.
-            // Not restored: the pool owns this thread and would stop it for good.
-            return new Cancelled();
+            };
         } finally {
             onLeaseLost.stop();
             ctx.cancel();
         }
     }
 
-    private static Outcome invoke(JobHandler handler, Context ctx, JsonNode payload) {
-        try {
-            JsonNode r = handler.run(ctx, payload);
-            return new Success(r == null ? NullNode.getInstance() : r);
-        } catch (JobHandler.RetryableJobException e) {
-            return new Failure(describe(e), true);
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (Throwable e) {
-            return new Failure(describe(e), false);
+    /** An attempt ended by its context: by the shutdown budget, else by its deadline (or a lost lease). */
+    private Outcome stopped() {
+        return lifetime.isDone() ? new Cancelled() : new TimedOut();
+    }
+
+    private static Outcome failure(Throwable e) {
+        if (e instanceof VirtualMachineError fatal) {
+            throw fatal;
         }
+        return new Failure(describe(e), e instanceof JobHandler.RetryableJobException);
     }
 
     /** Class and message: enough to act on, and never a stack trace. */

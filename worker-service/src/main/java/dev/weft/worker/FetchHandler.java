@@ -124,10 +124,11 @@ public final class FetchHandler implements JobHandler {
         List<URI> urls = urls(payload);
         long[] status = new long[urls.size()];
         long[] bytes = new long[urls.size()];
-        ErrGroup group = ErrGroup.withContext(ctx);
-        group.setLimit(concurrency);
-        Context gctx = group.context();
-        try {
+        // close() cancels the group's context, which aborts every fetch, and waits for them: no
+        // fetch outlives the job, whether it ends in a result, a failure or an interrupt.
+        try (ErrGroup group = ErrGroup.withContext(ctx)) {
+            group.setLimit(concurrency);
+            Context gctx = group.context();
             for (int i = 0; i < urls.size(); i++) {
                 int at = i;
                 group.go(() -> {
@@ -144,16 +145,6 @@ public final class FetchHandler implements JobHandler {
                         + (io.getMessage() == null ? "" : ": " + io.getMessage()), io);
             }
             throw e.getCause() instanceof Exception ex ? ex : e;
-        } catch (CancellationException | InterruptedException e) {
-            // Interrupted while waiting for a slot or for the group. The worker interrupts only
-            // after cancelling ctx, which aborts every fetch, so this wait is short; it keeps any
-            // fetch from outliving the job.
-            try {
-                group.await();
-            } catch (ExecutionException | InterruptedException ignored) {
-                // Already failing; the first exception is the one to report.
-            }
-            throw e;
         }
         ArrayNode out = JsonNodeFactory.instance.arrayNode();
         for (int i = 0; i < urls.size(); i++) {

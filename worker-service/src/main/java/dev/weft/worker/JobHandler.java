@@ -13,6 +13,8 @@ import dev.weft.patterns.Context;
  * attempt times out ({@code worker.job-timeout}) or the shutdown budget ends; when that happens
  * the thread is also interrupted. A handler should honour either: one that ignores both is left
  * running and its job is recorded ABANDONED, since Java cannot stop a thread that will not stop.
+ * A value returned only after the interrupt is not a result: the attempt timed out (or was
+ * cancelled by the shutdown budget).
  * Handlers must be thread-safe: several jobs of a type run at once.
  */
 public interface JobHandler {

@@ -317,6 +317,26 @@ class WorkerServiceTest {
     }
 
     @Test
+    void aValueReturnedOnlyOnceInterruptedIsATimeoutNotASuccess() throws Exception {
+        WorkerService w = WorkerService.builder().workers(1).jobTimeout(Duration.ofMillis(100))
+                .handler(new TestHandler("late", (ctx, p) -> {
+                    try {
+                        new CountDownLatch(1).await();   // ignores ctx; only the interrupt ends it
+                        return null;
+                    } catch (InterruptedException e) {
+                        return JsonNodeFactory.instance.textNode("partial");
+                    }
+                })).build();
+        w.start();
+        try {
+            Job.Snapshot f = awaitState(w, accept(w, "late"), JobState.FAILED);
+            assertEquals("timed out after 100 ms", f.error());
+        } finally {
+            assertTrue(w.stop(budget(Duration.ofSeconds(30))));
+        }
+    }
+
+    @Test
     void handlerIgnoringContextAndInterruptsIsAbandonedAndDoesNotHoldItsWorker() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch returned = new CountDownLatch(1);
