@@ -288,7 +288,9 @@ class PostgresStoreIT {
             LauncherProcess fresh = replica(url, "r2b");
             all.add(fresh);
             fresh.awaitReady(READY);
-            awaitRunningOn(log, victim.pid());
+            // A long job the victim is seen running is still running when the kill lands (a 300 ms
+            // load job seen running may already have ended): submit long ones until the victim has one.
+            List<String> longJobs = awaitLongJobRunningOn(victim, replicas, log);
             replicas.set(2, fresh);
             victim.close();
             killedAt.put(victim.pid(), RunLog.micros(Instant.now()));
@@ -296,7 +298,7 @@ class PostgresStoreIT {
             load.stop();
             // -1: a connection refused by a replica just killed; 503: one that was shutting down.
             assertTrue(Set.of(200, 202, 503, -1).containsAll(load.statuses.keySet()), "no error answers: " + load.statuses);
-            for (String location : load.accepted) {
+            for (String location : concat(load.accepted, longJobs)) {
                 assertEquals("SUCCEEDED", awaitTerminal(replicas.get(1), location).get("state").asText(), location);
             }
             List<RunLog.Run> runs = RunLog.read(log);
@@ -313,15 +315,39 @@ class PostgresStoreIT {
         }
     }
 
-    private static void awaitRunningOn(Path log, long pid) throws Exception {
+    /** How long each of the jobs the kill is aimed at runs: far longer than kill follows sight. */
+    private static final int LONG_JOB_MILLIS = 5_000;
+
+    /**
+     * Submits long jobs, one every 200 ms (any replica may claim each: the queue is shared), until
+     * the run log shows one running on {@code victim}.
+     *
+     * @return the long jobs' locations
+     */
+    private static List<String> awaitLongJobRunningOn(LauncherProcess victim, List<LauncherProcess> replicas, Path log)
+            throws Exception {
+        List<String> locations = new ArrayList<>();
         long deadline = System.nanoTime() + LIVENESS.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (RunLog.read(log).stream().anyMatch(r -> r.pid() == pid && r.end() < 0)) {
-                return;
+        for (int i = 0; System.nanoTime() < deadline; i++) {
+            HttpResponse<String> r = post(replicas.get(i % replicas.size()), recordJob(log, "long" + i, LONG_JOB_MILLIS), null);
+            assertEquals(202, r.statusCode(), r.body());
+            locations.add(r.headers().firstValue("Location").orElseThrow());
+            long until = System.nanoTime() + Duration.ofMillis(200).toNanos();
+            while (System.nanoTime() < until) {
+                if (RunLog.read(log).stream().anyMatch(run -> run.pid() == victim.pid() && run.end() < 0
+                        && run.token().startsWith("long"))) {
+                    return locations;
+                }
+                Thread.sleep(10);
             }
-            Thread.sleep(10);
         }
-        throw new AssertionError("replica " + pid + " never ran a job");
+        throw new AssertionError("replica " + victim.pid() + " never ran a long job");
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static void awaitReadiness(LauncherProcess r, int status) throws InterruptedException {

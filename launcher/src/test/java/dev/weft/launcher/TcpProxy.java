@@ -11,9 +11,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP proxy on 127.0.0.1 that a test can cut: {@link #cut()} closes every connection and stops
- * listening (clients see resets, then refused connections, as when a database goes away);
- * {@link #restore()} listens again on the same port. Stands between launchers and PostgreSQL in
+ * A TCP proxy on 127.0.0.1 that a test can cut: {@link #cut()} closes every connection and closes
+ * each new one on accept (clients see resets and connections closed before any answer, as when a
+ * database goes away); {@link #restore()} proxies again. Stands between launchers and PostgreSQL in
  * the outage drill, so that it needs no control over the server itself and harms no other test.
  */
 final class TcpProxy implements AutoCloseable {
@@ -22,14 +22,16 @@ final class TcpProxy implements AutoCloseable {
     private final int targetPort;
     private final int port;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private volatile ServerSocket listener;
+    private final ServerSocket listener;
+    /** While true, connections are closed as soon as they are accepted, and none is proxied. */
+    private volatile boolean cut;
 
     TcpProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
-        ServerSocket s = listen(0);
-        this.port = s.getLocalPort();
-        accept(s);
+        listener = listen(0);
+        this.port = listener.getLocalPort();
+        accept(listener);
     }
 
     int port() {
@@ -44,14 +46,23 @@ final class TcpProxy implements AutoCloseable {
     }
 
     private void accept(ServerSocket s) {
-        listener = s;
         Thread.ofVirtual().start(() -> {
             while (!s.isClosed()) {
                 try {
                     Socket client = s.accept();
+                    if (cut) {
+                        close(client);
+                        continue;
+                    }
                     Socket server = new Socket(targetHost, targetPort);
                     open.add(client);
                     open.add(server);
+                    if (cut) {
+                        // cut() ran between the check above and the adds: it did not see this pair.
+                        close(client);
+                        close(server);
+                        continue;
+                    }
                     pump(client, server);
                     pump(server, client);
                 } catch (IOException e) {
@@ -83,23 +94,25 @@ final class TcpProxy implements AutoCloseable {
         }
     }
 
-    /** Closes every connection and stops accepting new ones. */
-    void cut() throws IOException {
-        listener.close();
+    /**
+     * Closes every connection, and every new one as soon as it is accepted. The port stays bound,
+     * so {@link #restore()} cannot lose it to another socket while the proxy is cut.
+     */
+    void cut() {
+        cut = true;
         for (Socket s : Set.copyOf(open)) {
             close(s);
         }
     }
 
-    /** Accepts connections again, on the same port. */
-    void restore() throws IOException {
-        if (listener.isClosed()) {
-            accept(listen(port));
-        }
+    /** Proxies new connections again. */
+    void restore() {
+        cut = false;
     }
 
     @Override
     public void close() throws IOException {
         cut();
+        listener.close();
     }
 }
