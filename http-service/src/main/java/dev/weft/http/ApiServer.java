@@ -151,7 +151,7 @@ public final class ApiServer implements Service {
 
     private void routing(HttpRouting.Builder routing, RequestMetrics metrics) {
         RateLimiter limiter = config.rateLimitRps > 0 ? new RateLimiter(config.rateLimitRps, config.rateLimitBurst) : null;
-        routing.addFilter(new RequestFilter(metrics, config.maxConcurrentRequests, limiter));
+        routing.addFilter(new RequestFilter(metrics, config.maxConcurrentRequests, limiter, config.tracing));
         routing.addFilter(RequestContext.filter(lifetime));
         routing.register("/api/v1", catalog.recording("/api/v1", new HelloRoutes()));
         if (config.demoRoutes) {
@@ -214,7 +214,7 @@ public final class ApiServer implements Service {
          * {@code http_<name>_upstream_seconds} and {@value Upstream#SELF} in its URLs is this server.
          */
         public UpstreamClient client(String name) {
-            return clients.computeIfAbsent(name, n -> new UpstreamClient(n, config.registry, ApiServer.this::selfAuthority));
+            return clients.computeIfAbsent(name, n -> new UpstreamClient(n, config.registry, ApiServer.this::selfAuthority, config.tracing));
         }
 
         /** Where the server's metrics go: register a route's own counters and timers here. */
@@ -246,6 +246,7 @@ public final class ApiServer implements Service {
         private boolean demoRoutes = true;
         private boolean http2 = true;
         private boolean compression;
+        private Tracing tracing = Tracing.OFF;
 
         private Builder() {
             // The built-in fan-out, mounted the way a fork mounts its own route classes.
@@ -288,6 +289,12 @@ public final class ApiServer implements Service {
         /** The longest a stop may wait for in-flight requests: the shutdown budget. */
         public Builder maxDrain(Duration maxDrain) {
             this.maxDrain = Objects.requireNonNull(maxDrain);
+            return this;
+        }
+
+        /** The server and upstream-client spans; {@link Tracing#OFF} (the default) makes none. */
+        public Builder tracing(Tracing tracing) {
+            this.tracing = java.util.Objects.requireNonNull(tracing, "tracing");
             return this;
         }
 

@@ -69,14 +69,22 @@ public record Problem(String type, String title, Status status, String detail) {
         };
     }
 
-    /** The JSON body, with {@code instance} set to {@code instance}. */
+    /** The JSON body, with {@code instance} set to {@code instance} and no {@code requestId}. */
     public byte[] toJson(String instance) {
+        return toJson(instance, null);
+    }
+
+    /** The JSON body, with {@code instance} and, unless null, {@code requestId} (the {@link RequestIds request id}). */
+    public byte[] toJson(String instance, String requestId) {
         ObjectNode body = JSON.createObjectNode();
         body.put("type", type);
         body.put("title", title);
         body.put("status", status.code());
         body.put("detail", detail);
         body.put("instance", instance);
+        if (requestId != null) {
+            body.put("requestId", requestId);
+        }
         try {
             return JSON.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
@@ -93,7 +101,7 @@ public record Problem(String type, String title, Status status, String detail) {
     public void send(ServerRequest req, ServerResponse res) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE);
-        byte[] body = toJson(req.path().absolute().rawPath());
+        byte[] body = toJson(req.path().absolute().rawPath(), RequestIds.of(req));
         if (req.prologue().method() == Method.HEAD) {
             res.headers().contentLength(body.length);
             res.send();

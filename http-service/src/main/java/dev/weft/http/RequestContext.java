@@ -34,6 +34,10 @@ import java.util.Objects;
  *       client that left.</li>
  * </ul>
  *
+ * <p>With {@link Tracing} on, it carries the request's trace context under {@link Tracing#KEY}, so
+ * that {@link UpstreamClient} calls made with it, or with a context derived from it, on any thread,
+ * are children of the request's span.
+ *
  * <p>The first call during a request fixes the deadline; later calls in the same request return
  * the same context whatever they pass. A malformed or zero {@value #TIMEOUT_HEADER} is the
  * client's fault: a {@link BadRequestException} (400 problem) naming the header. Only handlers of an
@@ -131,7 +135,11 @@ public final class RequestContext {
     /** The filter that gives every request its scope below {@code lifetime} and ends it with the exchange. */
     static Filter filter(Context lifetime) {
         return (FilterChain chain, RoutingRequest req, RoutingResponse res) -> {
-            Scope scope = new Scope(lifetime);
+            // The request's span (when tracing is on) travels as a value of every context made below.
+            Context parent = req.context().get(Tracing.KEY, io.opentelemetry.context.Context.class)
+                    .<Context>map(trace -> Context.withValue(lifetime, Tracing.KEY, trace))
+                    .orElse(lifetime);
+            Scope scope = new Scope(parent);
             req.context().register(Scope.class, scope);
             try {
                 chain.proceed();

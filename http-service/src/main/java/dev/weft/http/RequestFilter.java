@@ -11,13 +11,16 @@ import io.helidon.webserver.http.RoutingResponse;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Wraps every routed request: the header size limit (431), admission (global rate limit → 429,
- * concurrency limit → 503, both with {@code Retry-After}) and metrics.
+ * Wraps every routed request: its {@link RequestIds request id}, its server span (when {@link
+ * Tracing} is on), the header size limit (431), admission (global rate limit → 429, concurrency
+ * limit → 503, both with {@code Retry-After}) and metrics.
  *
  * <p>Metrics: {@code http_server_requests_seconds{method,uri,status,outcome}} (see {@link
  * RequestMetrics}; {@code uri} is the route template such as {@code /api/v1/jobs/{id}}), {@code
@@ -43,13 +46,15 @@ final class RequestFilter implements Filter {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Counter rejectedConcurrency;
     private final Counter rejectedRate;
+    private final Tracing tracing;
 
     /**
      * @param maxConcurrent most requests routed at once
      * @param limiter       the global rate limit, or null for none
      */
-    RequestFilter(RequestMetrics metrics, int maxConcurrent, RateLimiter limiter) {
+    RequestFilter(RequestMetrics metrics, int maxConcurrent, RateLimiter limiter, Tracing tracing) {
         this.metrics = metrics;
+        this.tracing = tracing;
         MeterRegistry registry = metrics.registry();
         this.slots = new Semaphore(maxConcurrent);
         this.limiter = limiter;
@@ -71,8 +76,14 @@ final class RequestFilter implements Filter {
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         long start = System.nanoTime();
+        RequestIds.assign(req, res);
+        String method = req.prologue().method().text();
+        Span span = tracing.enabled() ? tracing.startServer(method, req.headers()) : null;
         inFlight.incrementAndGet();
-        try {
+        try (Scope current = span == null ? null : span.makeCurrent()) {
+            if (span != null) {
+                req.context().register(Tracing.KEY, io.opentelemetry.context.Context.current());
+            }
             if (HeaderLimit.exceeded(req.headers())) {
                 Problem.forStatus(HeaderLimit.STATUS,
                         "the request headers are larger than " + HeaderLimit.MAX_BYTES + " bytes").send(req, res);
@@ -98,7 +109,12 @@ final class RequestFilter implements Filter {
             }
         } finally {
             inFlight.decrementAndGet();
-            record(req, res, System.nanoTime() - start);
+            String uri = route(req);
+            int status = res.status().code();
+            metrics.record(method, uri, status, System.nanoTime() - start);
+            if (span != null) {
+                Tracing.endServer(span, method, uri, status);
+            }
         }
         if (req.context().get(CLOSE_CONNECTION, Boolean.class).orElse(false)) {
             // Helidon lets this exception through its error handling and closes the socket.
@@ -111,10 +127,10 @@ final class RequestFilter implements Filter {
         return pattern.length() > 1 && pattern.endsWith("/") ? pattern.substring(0, pattern.length() - 1) : pattern;
     }
 
-    private void record(RoutingRequest req, RoutingResponse res, long nanos) {
-        String uri = req.context().get(ROUTE, String.class)
+    /** The route template the request matched, the {@code uri} tag and the span's name. */
+    private static String route(RoutingRequest req) {
+        return req.context().get(ROUTE, String.class)
                 .or(() -> req.matchingPattern().filter(p -> !p.isEmpty()).map(RequestFilter::withoutTrailingSlash))
                 .orElse(RequestMetrics.UNKNOWN);
-        metrics.record(req.prologue().method().text(), uri, res.status().code(), nanos);
     }
 }

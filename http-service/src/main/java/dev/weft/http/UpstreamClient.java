@@ -7,6 +7,7 @@ import dev.weft.patterns.DeadlineExceededException;
 import dev.weft.patterns.WeftThreads;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -36,6 +37,9 @@ import java.util.regex.Pattern;
  * {@code http_orders_upstream_seconds{upstream,outcome}} (so the aggregate route's client, {@code
  * aggregate}, records {@code http_aggregate_upstream_seconds}). {@code upstream} is the {@link
  * Upstream}'s name, never its URL, so the series stay few.
+ *
+ * <p>With {@link Tracing} on, a call made with a request's context is a client span, child of the
+ * request's span, and sends W3C {@code traceparent}/{@code tracestate}.
  *
  * <p>Get one from {@link ApiServer.Resources#client(String)} in a route factory: the server closes
  * it when it stops and resolves {@value Upstream#SELF} to its own address. {@link #create} makes
@@ -92,14 +96,16 @@ public final class UpstreamClient implements AutoCloseable {
     private final HttpClient client;
     private final MeterRegistry registry;
     private final Supplier<String> selfAuthority;
+    private final Tracing tracing;
 
-    UpstreamClient(String name, MeterRegistry registry, Supplier<String> selfAuthority) {
+    UpstreamClient(String name, MeterRegistry registry, Supplier<String> selfAuthority, Tracing tracing) {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("client name '" + name + "' must be 1-32 of a-z, 0-9 and '_', starting with a letter");
         }
         this.name = name;
         this.registry = registry;
         this.selfAuthority = selfAuthority;
+        this.tracing = tracing;
         this.executor = Executors.newThreadPerTaskExecutor(WeftThreads.factory("http-client-" + name));
         this.client = HttpClient.newBuilder()
                 .executor(executor)
@@ -118,7 +124,7 @@ public final class UpstreamClient implements AutoCloseable {
     public static UpstreamClient create(String name, MeterRegistry registry) {
         return new UpstreamClient(name, registry, () -> {
             throw new IllegalStateException(Upstream.SELF + " is only known to clients of an ApiServer");
-        });
+        }, Tracing.OFF);
     }
 
     /** The client's name, as in its metric. */
@@ -149,6 +155,13 @@ public final class UpstreamClient implements AutoCloseable {
         }
         URI uri = upstream.resolve(selfAuthority);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().header("Accept", "application/json");
+        Span span = tracing.startClient(ctx, upstream, request);
+        Result r = send(ctx, upstream, start, request);
+        Tracing.endClient(span, r);
+        return r;
+    }
+
+    private Result send(Context ctx, Upstream upstream, long start, HttpRequest.Builder request) {
         // The context aborts the exchange; the request timeout is only a backstop with the same bound.
         ctx.deadline().ifPresent(d -> request.timeout(positive(Duration.between(Instant.now(), d))));
         CompletableFuture<HttpResponse<byte[]>> response = client.sendAsync(request.build(),

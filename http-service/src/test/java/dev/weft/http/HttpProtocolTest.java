@@ -151,13 +151,14 @@ class HttpProtocolTest {
         int port = start();
         for (String target : List.of("/api/v1/hello?name=Ada", "/api/v1/hello?name=", "/openapi", "/api/v1/demo/upstream/a",
                 "/api/v1/demo/upstream/a?status=503", "/api/v1/aggregate?mode=nonsense", "/nope")) {
-            String get = exchange(port, "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n", false);
+            // One X-Request-Id for both, else each answer carries its own new one.
+            String get = exchange(port, "GET " + target + " HTTP/1.1\r\nHost: x\r\nX-Request-Id: head-test\r\n\r\n", false);
             // A GET pipelined behind the HEAD: its answer must follow the HEAD's headers at once,
             // which it cannot if the HEAD's answer carried a body.
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
                 socket.setSoTimeout(20_000);
-                socket.getOutputStream().write(("HEAD " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"
+                socket.getOutputStream().write(("HEAD " + target + " HTTP/1.1\r\nHost: x\r\nX-Request-Id: head-test\r\n\r\n"
                         + "GET /api/v1/hello HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
                 InputStream in = socket.getInputStream();
                 String head = readResponse(in, true);

@@ -129,6 +129,12 @@ final class Catalogue {
     static final Setting<Duration> WORKER_LEASE = add("worker.lease", "30s",
             "with worker.store=postgres: how long a claimed job is held without a heartbeat before another replica may take it",
             atLeast(Duration.ofSeconds(1)));
+    static final Setting<Boolean> TRACING_ENABLED = add("tracing.enabled", "false",
+            "true exports OpenTelemetry spans over OTLP/HTTP; service.name is metrics.application", bool());
+    static final Setting<java.net.URI> TRACING_ENDPOINT = add("tracing.otlp.endpoint", "http://localhost:4318/v1/traces",
+            "with tracing.enabled: the OTLP/HTTP (protobuf) traces URL of a collector", TracingSdk::endpoint);
+    static final Setting<Double> TRACING_SAMPLE_RATIO = add("tracing.sample-ratio", "1.0",
+            "with tracing.enabled: the share of new traces kept, 0..1 (a client's sampled traceparent is followed)", TracingSdk::ratio);
 
     /** Every entry above, in declaration order. */
     static final List<Setting<?>> KEYS = List.copyOf(ENTRIES);

@@ -100,7 +100,10 @@ public final class Main {
     private static int serve(Settings settings, List<ConfigEntry> effective) throws InterruptedException {
         System.Logger log = System.getLogger(Main.class.getName());
         try (Metrics metrics = Metrics.create(settings.get(APPLICATION), settings.get(INSTANCE));
-             Signals.Notification signals = Signals.notifyContext(dev.weft.patterns.Context.background(), "TERM", "INT")) {
+             Signals.Notification signals = Signals.notifyContext(dev.weft.patterns.Context.background(), "TERM", "INT");
+             // Closed after the servers have stopped: it flushes the last spans.
+             TracingSdk tracing = TracingSdk.start(settings.get(TRACING_ENABLED), settings.get(TRACING_ENDPOINT),
+                     settings.get(TRACING_SAMPLE_RATIO), settings.get(APPLICATION))) {
             signals.onRepeat(signal -> {
                 log.log(System.Logger.Level.WARNING, "second signal " + signal + " during shutdown: exiting at once");
                 Logging.shutdown();
@@ -145,6 +148,7 @@ public final class Main {
                     .demoRoutes(settings.get(DEMO_ENABLED))
                     .http2(settings.get(HTTP2_ENABLED))
                     .compression(settings.get(COMPRESSION_ENABLED))
+                    .tracing(tracing.tracing())
                     .mount("/api/v1", worker.routes("/api/v1"))
                     .build();
 

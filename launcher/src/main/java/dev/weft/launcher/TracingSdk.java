@@ -1,0 +1,95 @@
+package dev.weft.launcher;
+
+import dev.weft.http.Tracing;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+
+import java.net.URI;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The OpenTelemetry SDK behind {@code tracing.*}: spans batched and exported over OTLP/HTTP
+ * (protobuf) to {@code tracing.otlp.endpoint}, sampled at {@code tracing.sample-ratio} (a client's
+ * sampled {@code traceparent} is honoured: parent-based), W3C trace-context propagation, and
+ * {@code service.name} = {@code metrics.application}. With {@code tracing.enabled=false} no SDK is
+ * built at all and {@link #tracing()} is {@link Tracing#OFF}. {@link #close()} flushes what is
+ * left, once every server has stopped.
+ */
+final class TracingSdk implements AutoCloseable {
+
+    private final OpenTelemetrySdk sdk;
+    private final Tracing tracing;
+
+    private TracingSdk(OpenTelemetrySdk sdk) {
+        this.sdk = sdk;
+        this.tracing = sdk == null ? Tracing.OFF : Tracing.of(sdk);
+    }
+
+    static TracingSdk start(boolean enabled, URI endpoint, double sampleRatio, String serviceName) {
+        if (!enabled) {
+            return new TracingSdk(null);
+        }
+        SdkTracerProvider provider = SdkTracerProvider.builder()
+                .setResource(Resource.getDefault().merge(Resource.create(
+                        Attributes.of(AttributeKey.stringKey("service.name"), serviceName))))
+                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(sampleRatio)))
+                .addSpanProcessor(BatchSpanProcessor.builder(
+                        OtlpHttpSpanExporter.builder().setEndpoint(endpoint.toString()).build()).build())
+                .build();
+        return new TracingSdk(OpenTelemetrySdk.builder()
+                .setTracerProvider(provider)
+                .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+                .build());
+    }
+
+    /** What the servers make their spans with. */
+    Tracing tracing() {
+        return tracing;
+    }
+
+    /** {@code tracing.otlp.endpoint}: an absolute http or https URL. */
+    static URI endpoint(String text) {
+        URI uri;
+        try {
+            uri = URI.create(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("expected an http(s) URL, got '" + text + "'");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+            throw new IllegalArgumentException("expected an http(s) URL such as http://localhost:4318/v1/traces, got '" + text + "'");
+        }
+        return uri;
+    }
+
+    /** {@code tracing.sample-ratio}: a number in 0..1. */
+    static double ratio(String text) {
+        double ratio;
+        try {
+            ratio = Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("expected a number in 0..1, got '" + text + "'");
+        }
+        if (!(ratio >= 0 && ratio <= 1)) {
+            throw new IllegalArgumentException("expected a number in 0..1, got '" + text + "'");
+        }
+        return ratio;
+    }
+
+    /** Exports the spans still batched, within a few seconds, and stops the SDK. */
+    @Override
+    public void close() {
+        if (sdk != null) {
+            sdk.shutdown().join(5, TimeUnit.SECONDS);
+        }
+    }
+}
