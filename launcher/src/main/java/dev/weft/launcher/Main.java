@@ -140,6 +140,7 @@ public final class Main {
                     .drainDelay(settings.get(DRAIN_DELAY))
                     .onStarted(() -> {
                         health.markStarted();
+                        metrics.startVirtualThreadMeters();
                         log.log(System.Logger.Level.INFO, "listening: api   http://" + display(settings.get(SERVER_HOST)) + ":" + api.port() + "/api/v1/hello");
                         log.log(System.Logger.Level.INFO, "listening: admin http://" + display(settings.get(ADMIN_HOST)) + ":" + admin.port() + "/health/ready");
                     })
