@@ -35,6 +35,8 @@ AOT=${AOT:-1}
 ADMIN_PORT=${ADMIN_PORT:-18181}
 BARE_PORT=${BARE_PORT:-18190}
 JAVA_FLAGS=${JAVA_FLAGS:-}   # extra JVM flags for every target, e.g. -XX:MaxRAM=256m
+# Weft's targets start as ./run starts it (the bare server keeps the JVM's defaults).
+WEFT_FLAGS="-XX:UserThreadWaitAttemptsAtExit=0"
 
 source benchmarks/tools.sh
 require_tools startup-compare
@@ -67,10 +69,10 @@ launch() {
     shift 2
     case $target in
         weft)     READY_URL="http://127.0.0.1:$ADMIN_PORT/health/ready"
-                  "$JAVA" $JAVA_FLAGS "$@" -jar "$LAUNCHER_JAR" --server.host=127.0.0.1 --server.port=0 \
+                  "$JAVA" $WEFT_FLAGS $JAVA_FLAGS "$@" -jar "$LAUNCHER_JAR" --server.host=127.0.0.1 --server.port=0 \
                       --admin.host=127.0.0.1 --admin.port="$ADMIN_PORT" >"$log" 2>&1 & ;;
         weft-aot) READY_URL="http://127.0.0.1:$ADMIN_PORT/health/ready"
-                  "$JAVA" -XX:AOTCache="$AOT_CACHE" -Xlog:aot*=off -Xlog:aot*=error:stderr $JAVA_FLAGS "$@" \
+                  "$JAVA" -XX:AOTCache="$AOT_CACHE" -Xlog:aot*=off -Xlog:aot*=error:stderr $WEFT_FLAGS $JAVA_FLAGS "$@" \
                       -jar "$LAUNCHER_JAR" --server.host=127.0.0.1 --server.port=0 \
                       --admin.host=127.0.0.1 --admin.port="$ADMIN_PORT" >"$log" 2>&1 & ;;
         bare)     READY_URL="http://127.0.0.1:$BARE_PORT/health/ready"
