@@ -44,8 +44,9 @@ import java.util.List;
  * {@code jvm_threads_virtual_submit_failed_total}) read a JFR recording
  * stream, whose start costs about half a second of CPU (JFR's repository, its event classes, its
  * own thread). That is kept off the start-up path: {@link #startVirtualThreadMeters()} binds them
- * on a background thread, and the launcher calls it once every service has started, so
- * {@code /health/ready} is not held up by it and these series appear shortly after ready.
+ * on a background thread, which the launcher starts before the services, so that the JFR start
+ * runs in parallel with theirs instead of before them; these series may appear a moment after
+ * {@code /health/ready} answers 200.
  *
  * <p>Closing it releases the binders that hold resources (the GC notification listener, the JFR
  * stream behind the virtual-thread meters).
@@ -175,7 +176,9 @@ public final class Metrics implements AutoCloseable {
     public void startVirtualThreadMeters() {
         synchronized (lock) {
             if (binder == null && !closed) {
-                binder = WeftThreads.start("metrics-jfr", this::bindVirtualThreadMeters);
+                // A platform thread: JFR's start runs class initialisers, and a virtual thread
+                // doing so pins its carrier and makes any thread waiting for those classes pin its own.
+                binder = Thread.ofPlatform().daemon().name("weft-metrics-jfr").start(this::bindVirtualThreadMeters);
             }
         }
     }

@@ -37,7 +37,7 @@ class MetricsTest {
         Metrics metrics = Metrics.create("weft-test", "test-instance");
         metrics.startVirtualThreadMeters();
         metrics.close();
-        metrics.awaitVirtualThreadMeters(); // the binder ends; NoLeakedThreads checks it
+        metrics.awaitVirtualThreadMeters(); // the binder ends, having closed the stream it started
         metrics.startVirtualThreadMeters(); // after close: nothing starts
         metrics.awaitVirtualThreadMeters();
     }
