@@ -31,18 +31,8 @@ WEFT_PORT=${WEFT_PORT:-18080}
 ADMIN_PORT=${ADMIN_PORT:-18081}
 BARE_PORT=${BARE_PORT:-18090}
 
-source benchmarks/find-java.sh
-for tool in wrk curl "$JAVA"; do
-    command -v "$tool" >/dev/null || { echo "wrk-compare: '$tool' not found (wrk: apt-get install wrk)" >&2; exit 2; }
-done
-
-LAUNCHER_JAR=launcher/target/weft-launcher.jar
-BARE_CP="benchmarks/target/classes:benchmarks/target/lib/*"
-if [[ ! -f $LAUNCHER_JAR || ! -f benchmarks/target/classes/dev/weft/benchmarks/http/BareHelloServer.class \
-      || ! -d benchmarks/target/lib ]]; then
-    echo "wrk-compare: building the launcher and the benchmarks module"
-    ./mvnw -B -q -pl launcher,benchmarks -am package -DskipTests
-fi
+source benchmarks/tools.sh
+require_tools wrk-compare
 
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/wrk-compare.XXXXXX")
 WEFT_PID=

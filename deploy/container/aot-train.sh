@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# AOT training run for the runtime-aot image stage (JEP 483/514). Usage: aot-train.sh JAVA-COMMAND...
-# Starts the command (a java with -XX:AOTCacheOutput=FILE), waits for /health/ready on 8081, sends
-# requests that load the classes of a typical request path, then SIGTERM: Weft drains and exits 0,
-# and the JVM writes the AOT cache on exit. Needs bash only (no curl in the slim base image).
+# AOT training run (JEP 483/514/515), for the runtime-aot image stage and for `./run --aot-train`.
+# Usage: [API_PORT=8080] [ADMIN_PORT=8081] aot-train.sh JAVA-COMMAND...
+# Starts the command (a java with -XX:AOTCacheOutput=FILE, listening on API_PORT and ADMIN_PORT),
+# waits for /health/ready, sends requests that load the classes of a typical request path, then
+# SIGTERM: Weft drains and exits 0, and the JVM writes the AOT cache (classes loaded and linked,
+# and the method profiles of JEP 515) on exit. Needs bash only (no curl in the slim base image).
 set -euo pipefail
-readonly API_PORT=8080 ADMIN_PORT=8081
+readonly API_PORT=${API_PORT:-8080} ADMIN_PORT=${ADMIN_PORT:-8081}
 
 "$@" &
 pid=$!

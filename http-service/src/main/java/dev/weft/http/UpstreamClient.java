@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.patterns.Context;
 import dev.weft.patterns.DeadlineExceededException;
+import dev.weft.patterns.OnceValue;
 import dev.weft.patterns.WeftThreads;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -93,7 +94,11 @@ public final class UpstreamClient implements AutoCloseable {
 
     private final String name;
     private final ExecutorService executor;
-    private final HttpClient client;
+    /**
+     * Built on the first call: building a JDK HttpClient loads the whole TLS stack
+     * ({@code SSLContext.getDefault()}, even for plain HTTP), which is start-up time.
+     */
+    private final OnceValue<HttpClient> client;
     private final MeterRegistry registry;
     private final Supplier<String> selfAuthority;
     private final Tracing tracing;
@@ -107,12 +112,12 @@ public final class UpstreamClient implements AutoCloseable {
         this.selfAuthority = selfAuthority;
         this.tracing = tracing;
         this.executor = Executors.newThreadPerTaskExecutor(WeftThreads.factory("http-client-" + name));
-        this.client = HttpClient.newBuilder()
+        this.client = OnceValue.of(() -> HttpClient.newBuilder()
                 .executor(executor)
                 // Plain HTTP/1.1: no h2c upgrade attempt against servers that do not speak HTTP/2.
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .build());
     }
 
     /**
@@ -164,7 +169,7 @@ public final class UpstreamClient implements AutoCloseable {
     private Result send(Context ctx, Upstream upstream, long start, HttpRequest.Builder request) {
         // The context aborts the exchange; the request timeout is only a backstop with the same bound.
         ctx.deadline().ifPresent(d -> request.timeout(positive(Duration.between(Instant.now(), d))));
-        CompletableFuture<HttpResponse<byte[]>> response = client.sendAsync(request.build(),
+        CompletableFuture<HttpResponse<byte[]>> response = client.get().sendAsync(request.build(),
                 HttpResponse.BodyHandlers.limiting(HttpResponse.BodyHandlers.ofByteArray(), MAX_BODY_BYTES));
         Context.AfterFunc abortOnDone = ctx.afterFunc(() -> response.cancel(true));
         try {
@@ -228,11 +233,13 @@ public final class UpstreamClient implements AutoCloseable {
     /** Aborts calls still running and waits briefly for the client's threads to end. */
     @Override
     public void close() {
-        client.shutdownNow();
-        try {
-            client.awaitTermination(Duration.ofSeconds(5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (client.isDone()) {
+            client.get().shutdownNow();
+            try {
+                client.get().awaitTermination(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         executor.shutdownNow();
         executor.close();

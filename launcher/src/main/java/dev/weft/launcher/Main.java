@@ -104,6 +104,12 @@ public final class Main {
              // Closed after the servers have stopped: it flushes the last spans.
              TracingSdk tracing = TracingSdk.start(settings.get(TRACING_ENABLED), settings.get(TRACING_ENDPOINT),
                      settings.get(TRACING_SAMPLE_RATIO), settings.get(APPLICATION))) {
+            // Slow set-up that requests need soon but ready does not wait for: off the main
+            // thread, in parallel with the servers' start (docs/BENCHMARKS.md, section 8). A
+            // platform thread: a virtual thread running class initialisers would pin its carrier
+            // and make request threads that need the same classes pin theirs while they wait.
+            metrics.startVirtualThreadMeters();
+            Thread.ofPlatform().daemon().name("weft-tls-warmup").start(Main::warmUpTls);
             signals.onRepeat(signal -> {
                 log.log(System.Logger.Level.WARNING, "second signal " + signal + " during shutdown: exiting at once");
                 Logging.shutdown();
@@ -193,6 +199,19 @@ public final class Main {
         } else {
             log.log(System.Logger.Level.WARNING, "weft threads alive after shutdown: " + alive.size() + " "
                     + alive.stream().map(Thread::getName).toList());
+        }
+    }
+
+    /**
+     * Loads the JDK's default TLS context, which every {@link java.net.http.HttpClient} built
+     * later (the aggregate's and the fetch job's, both built on first use) asks for: hundreds of
+     * classes that would otherwise load inside the first such request, under its deadline.
+     */
+    private static void warmUpTls() {
+        try {
+            javax.net.ssl.SSLContext.getDefault();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            System.getLogger(Main.class.getName()).log(System.Logger.Level.WARNING, "no default TLS context: " + e);
         }
     }
 

@@ -40,6 +40,14 @@ import java.util.List;
  * build in its labels, see {@link BuildInfo}) and {@code weft_threads_live_threads} (the threads
  * Weft started through {@link WeftThreads} that have not finished).
  *
+ * <p>Two virtual-thread meters ({@code jvm_threads_virtual_pinned_seconds} and
+ * {@code jvm_threads_virtual_submit_failed_total}) read a JFR recording
+ * stream, whose start costs about half a second of CPU (JFR's repository, its event classes, its
+ * own thread). That is kept off the start-up path: {@link #startVirtualThreadMeters()} binds them
+ * on a background thread, which the launcher starts before the services, so that the JFR start
+ * runs in parallel with theirs instead of before them; these series may appear a moment after
+ * {@code /health/ready} answers 200.
+ *
  * <p>Closing it releases the binders that hold resources (the GC notification listener, the JFR
  * stream behind the virtual-thread meters).
  */
@@ -75,13 +83,18 @@ public final class Metrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gc;
-    private final VirtualThreadMetrics virtualThreads;
     private final BuildInfo buildInfo;
+    /** Guards {@link #binder}, {@link #virtualThreads} and {@link #closed}. */
+    private final Object lock = new Object();
+    /** The thread binding the virtual-thread meters; null until {@link #startVirtualThreadMeters()}. */
+    private Thread binder;
+    /** Bound by {@link #binder}; null until then, and when its JFR stream failed to start. */
+    private VirtualThreadMetrics virtualThreads;
+    private boolean closed;
 
-    private Metrics(PrometheusMeterRegistry registry, JvmGcMetrics gc, VirtualThreadMetrics virtualThreads, BuildInfo buildInfo) {
+    private Metrics(PrometheusMeterRegistry registry, JvmGcMetrics gc, BuildInfo buildInfo) {
         this.registry = registry;
         this.gc = gc;
-        this.virtualThreads = virtualThreads;
         this.buildInfo = buildInfo;
     }
 
@@ -107,8 +120,6 @@ public final class Metrics implements AutoCloseable {
         bindSecondsReplacements(registry);
         JvmGcMetrics gc = new JvmGcMetrics();
         gc.bindTo(registry);
-        VirtualThreadMetrics virtualThreads = new VirtualThreadMetrics();
-        virtualThreads.bindTo(registry);
 
         BuildInfo buildInfo = BuildInfo.load();
         // An info metric: the value is always 1 and the labels carry the data, so that
@@ -123,7 +134,7 @@ public final class Metrics implements AutoCloseable {
                 .description("Virtual threads started by Weft (servers, workers, errgroups, health checks) that have not finished")
                 .baseUnit(BaseUnits.THREADS)
                 .register(registry);
-        return new Metrics(registry, gc, virtualThreads, buildInfo);
+        return new Metrics(registry, gc, buildInfo);
     }
 
     /**
@@ -158,9 +169,70 @@ public final class Metrics implements AutoCloseable {
         return buildInfo;
     }
 
+    /**
+     * Starts binding the virtual-thread meters on a background thread and returns at once; see
+     * the class comment for why. Later calls, and calls after {@link #close()}, do nothing.
+     */
+    public void startVirtualThreadMeters() {
+        synchronized (lock) {
+            if (binder == null && !closed) {
+                // A platform thread: JFR's start runs class initialisers, and a virtual thread
+                // doing so pins its carrier and makes any thread waiting for those classes pin its own.
+                binder = Thread.ofPlatform().daemon().name("weft-metrics-jfr").start(this::bindVirtualThreadMeters);
+            }
+        }
+    }
+
+    /**
+     * Waits until the meters started by {@link #startVirtualThreadMeters()} are bound (or their
+     * binding failed); returns at once when it was never called.
+     */
+    public void awaitVirtualThreadMeters() throws InterruptedException {
+        Thread t;
+        synchronized (lock) {
+            t = binder;
+        }
+        if (t != null) {
+            t.join();
+        }
+    }
+
+    private void bindVirtualThreadMeters() {
+        System.Logger log = System.getLogger(Metrics.class.getName());
+        long t0 = System.nanoTime();
+        VirtualThreadMetrics meters;
+        try {
+            meters = new VirtualThreadMetrics();
+        } catch (RuntimeException e) { // JFR missing from the runtime, or disabled
+            log.log(System.Logger.Level.WARNING, "virtual-thread meters unavailable: " + e);
+            return;
+        }
+        synchronized (lock) {
+            if (closed) {
+                meters.close();
+                return;
+            }
+            meters.bindTo(registry);
+            virtualThreads = meters;
+        }
+        log.log(System.Logger.Level.INFO, "virtual-thread meters bound (JFR stream started in "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms)");
+    }
+
+    /**
+     * Releases the binders' resources. When the virtual-thread meters are still being bound, this
+     * does not wait for them: the binder closes its stream itself when it sees the registry closed.
+     */
     @Override
     public void close() {
-        virtualThreads.close();
+        VirtualThreadMetrics meters;
+        synchronized (lock) {
+            closed = true;
+            meters = virtualThreads;
+        }
+        if (meters != null) {
+            meters.close();
+        }
         gc.close();
         registry.close();
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weft.patterns.Context;
 import dev.weft.patterns.ErrGroup;
+import dev.weft.patterns.OnceValue;
 import dev.weft.patterns.WeftThreads;
 
 import java.io.IOException;
@@ -55,11 +56,12 @@ public final class FetchHandler implements JobHandler {
     private final int maxUrls;
     private final int concurrency;
     private final ExecutorService executor = Executors.newThreadPerTaskExecutor(WeftThreads.factory("fetch"));
-    private final HttpClient client = HttpClient.newBuilder()
+    /** Built by the first fetch: building a JDK HttpClient loads the TLS stack, start-up time. */
+    private final OnceValue<HttpClient> client = OnceValue.of(() -> HttpClient.newBuilder()
             .executor(executor)
             .connectTimeout(Duration.ofSeconds(5))
             .followRedirects(HttpClient.Redirect.NEVER) // a redirect could lead off the allowed hosts
-            .build();
+            .build());
 
     /**
      * @param allowedHosts host names or IP literals that may be fetched ({@code worker.fetch.allowed-hosts})
@@ -167,7 +169,7 @@ public final class FetchHandler implements JobHandler {
             req.timeout(left.isPositive() ? left : Duration.ofMillis(1));
         });
         AtomicLong count = new AtomicLong();
-        CompletableFuture<HttpResponse<Void>> call = client.sendAsync(req.build(),
+        CompletableFuture<HttpResponse<Void>> call = client.get().sendAsync(req.build(),
                 HttpResponse.BodyHandlers.ofByteArrayConsumer(chunk -> chunk.ifPresent(b -> count.addAndGet(b.length))));
         // Cancelling the future aborts the exchange: how Go's http.NewRequestWithContext behaves.
         Context.AfterFunc abort = ctx.afterFunc(() -> call.cancel(true));
@@ -190,9 +192,11 @@ public final class FetchHandler implements JobHandler {
 
     @Override
     public void close() {
-        client.shutdownNow();
         try {
-            client.awaitTermination(Duration.ofSeconds(1));
+            if (client.isDone()) {
+                client.get().shutdownNow();
+                client.get().awaitTermination(Duration.ofSeconds(1));
+            }
             executor.shutdownNow();
             executor.awaitTermination(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

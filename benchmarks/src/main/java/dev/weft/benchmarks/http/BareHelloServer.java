@@ -6,10 +6,12 @@ import io.helidon.webserver.WebServer;
 import java.util.Map;
 
 /**
- * The baseline of the HTTP load comparison ({@code benchmarks/load/wrk-compare.sh}): a bare
- * Helidon SE WebServer with one route, {@code GET /api/v1/hello}, answering {@code
+ * The baseline of the HTTP load comparison ({@code benchmarks/load/wrk-compare.sh}) and of the
+ * start-up comparison ({@code benchmarks/startup/startup-compare.sh}): a bare Helidon SE
+ * WebServer with a hello route, {@code GET /api/v1/hello}, answering {@code
  * {"message":"Hello, world!"}} as JSON through Jackson, which is the work Weft's hello does
- * without a {@code name}, minus Weft's request filter, error handling and metrics.
+ * without a {@code name}, minus Weft's request filter, error handling and metrics; and one health
+ * route, {@code GET /health/ready}, always 200, the moment the start-up comparison waits for.
  *
  * <p>Usage: {@code java -cp "benchmarks/target/classes:benchmarks/target/lib/*"
  * dev.weft.benchmarks.http.BareHelloServer [port]} (default 18090). Runs until killed.
@@ -30,7 +32,7 @@ public final class BareHelloServer {
                     String name = req.query().first("name").orElse("world");
                     res.header(HeaderNames.CONTENT_TYPE, "application/json");
                     res.send(JSON.writeValueAsBytes(Map.of("message", "Hello, " + name + "!")));
-                }))
+                }).get("/health/ready", (req, res) -> res.send("UP")))
                 .build()
                 .start();
         System.out.println("bare hello server listening on 127.0.0.1:" + server.port());
