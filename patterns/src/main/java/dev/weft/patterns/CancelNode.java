@@ -190,21 +190,7 @@ final class CancelNode extends AbstractContext implements CancelContext {
     }
 
     private static void runAll(Set<Node> nodes) {
-        RuntimeException first = null;
-        for (Node node : nodes) {
-            try {
-                node.callback.run();
-            } catch (RuntimeException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        Callbacks.runAll(nodes, node -> node.callback.run());
     }
 
     @Override

@@ -125,21 +125,7 @@ public final class Signals {
                 context.cancel(new SignalException(name));
                 return;
             }
-            RuntimeException first = null;
-            for (Consumer<String> action : repeatActions) {
-                try {
-                    action.accept(name);
-                } catch (RuntimeException e) {
-                    if (first == null) {
-                        first = e;
-                    } else {
-                        first.addSuppressed(e);
-                    }
-                }
-            }
-            if (first != null) {
-                throw first;
-            }
+            Callbacks.runAll(repeatActions, action -> action.accept(name));
         }
 
         @Override
