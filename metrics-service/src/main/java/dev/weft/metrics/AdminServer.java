@@ -111,8 +111,9 @@ public final class AdminServer implements Service {
     }
 
     /**
-     * Every GET route also answers HEAD, without a body ({@link HeadRequests}); the operator
-     * endpoints answer any other method with 405 and {@code Allow}.
+     * Every GET route also answers HEAD, without a body ({@link HeadRequests}); every route
+     * answers any other method with 405 and {@code Allow}, so a wrong method never looks like a
+     * missing endpoint.
      */
     private void routing(HttpRouting.Builder routing) {
         LoggersEndpoint loggers = new LoggersEndpoint(operations.logLevels(), operations.writesEnabled());
@@ -130,7 +131,8 @@ public final class AdminServer implements Service {
                 .post("/loggers/{name}", loggers::set)
                 .post("/drain", drain::drain)
                 .post("/undrain", drain::undrain);
-        for (String path : new String[] {"/info", "/config", "/loggers"}) {
+        for (String path : new String[] {"/metrics", "/health/live", "/health/ready", "/health/started",
+                "/debug/threads", "/info", "/config", "/loggers"}) {
             Problems.allowOnly(rules, path, "GET, HEAD");
         }
         Problems.allowOnly(rules, "/loggers/{name}", "GET, HEAD, POST");

@@ -155,6 +155,9 @@ class OperatorEndpointsTest {
         problem(on(writable).when().post("/info").then(), 405, "method-not-allowed").header("Allow", "GET, HEAD");
         problem(on(writable).when().put("/config").then(), 405, "method-not-allowed").header("Allow", "GET, HEAD");
         problem(on(writable).when().post("/loggers").then(), 405, "method-not-allowed").header("Allow", "GET, HEAD");
+        for (String path : List.of("/metrics", "/health/live", "/health/ready", "/health/started", "/debug/threads")) {
+            problem(on(writable).when().post(path).then(), 405, "method-not-allowed").header("Allow", "GET, HEAD");
+        }
     }
 
     @Test
