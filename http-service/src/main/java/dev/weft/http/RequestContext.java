@@ -136,7 +136,7 @@ public final class RequestContext {
     static Filter filter(Context lifetime) {
         return (FilterChain chain, RoutingRequest req, RoutingResponse res) -> {
             // The request's span (when tracing is on) travels as a value of every context made below.
-            Context parent = req.context().get(Tracing.KEY, io.opentelemetry.context.Context.class)
+            Context parent = req.context().get(Tracing.REQUEST_CLASSIFIER, io.opentelemetry.context.Context.class)
                     .<Context>map(trace -> Context.withValue(lifetime, Tracing.KEY, trace))
                     .orElse(lifetime);
             Scope scope = new Scope(parent);
