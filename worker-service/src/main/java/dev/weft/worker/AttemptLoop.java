@@ -24,6 +24,8 @@ import java.time.Duration;
 final class AttemptLoop {
 
     private static final System.Logger LOG = System.getLogger(AttemptLoop.class.getName());
+    /** Why a running attempt was cancelled: the job's error and the span's description. */
+    private static final String CANCELLED = "shutdown budget ended while running";
 
     /** How a job leaves the loop; the service counts and logs each exactly once. */
     interface Ends {
@@ -155,8 +157,6 @@ final class AttemptLoop {
             case Abandoned a -> JobTracing.endAttempt(span, "abandoned", a.reason());
         }
     }
-
-    private static final String CANCELLED = "shutdown budget ended while running";
 
     private String timedOut() {
         return "timed out after " + config.jobTimeout().toMillis() + " ms";
