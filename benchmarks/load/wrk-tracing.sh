@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# What tracing costs (issue #16): two packaged Weft launchers side by side, one with tracing off
-# (the default), one with tracing.enabled=true at tracing.sample-ratio=1.0 exporting to a local
-# OTLP/HTTP sink, measured with wrk one after the other in one run, alternating, and printed as
-# one table. Tracing off against a build without tracing would need two builds; off is "no SDK,
-# no filter work", so the off/on pair is the figure that varies.
+# What tracing costs (issue #16), measured with wrk in one run, the targets alternating:
+#   - each revision in BASE_REVS, built from a temporary git worktree, with tracing off (it may
+#     predate tracing altogether): by default ed5e81a, main just before tracing was merged, and
+#     b16f605, the merge itself, so that the pair isolates exactly what tracing costs when off;
+#   - this tree's launcher with tracing off, and with tracing.enabled=true at
+#     tracing.sample-ratio=1.0 exporting to a local OTLP/HTTP sink.
+# GET /api/v1/hello on every target; GET /api/v1/aggregate on this tree's two (AGGREGATE=0 skips it).
 #
-#   benchmarks/load/wrk-tracing.sh            # 15 s per target, 2 wrk threads, 32 connections
-#   DURATION=30s ROUNDS=3 benchmarks/load/wrk-tracing.sh
+#   benchmarks/load/wrk-tracing.sh --build    # builds what is missing, runs nothing (run it under a build lock)
+#   ROUNDS=3 DURATION=20s benchmarks/load/wrk-tracing.sh
+#   BASE_REVS= benchmarks/load/wrk-tracing.sh     # this tree's off/on pair only
 #
-# Prerequisites (installs nothing): wrk, curl, python3 (the OTLP sink: answers 200 to every POST,
-# decodes nothing), a JDK 25 (as wrk-compare.sh finds it). Builds the launcher if it is missing.
+# Each round measures the targets in a rotated order, so that no target always runs first or last.
+# The built revisions are kept in $CACHE/<commit>/ (launcher jar and lib/), never in this tree; the
+# worktree they are built in is removed once built.
+#
+# Prerequisites (installs nothing): wrk, curl, git, python3 (the OTLP sink: answers 200 to every
+# POST, decodes nothing), a JDK 25 (as wrk-compare.sh finds it).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,18 +27,40 @@ WARMUP=${WARMUP:-10s}
 ROUNDS=${ROUNDS:-2}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
-OFF_PORT=${OFF_PORT:-18280}
-ON_PORT=${ON_PORT:-18380}
-SINK_PORT=${SINK_PORT:-18318}
+BASE_REVS=${BASE_REVS-ed5e81a b16f605}
+AGGREGATE=${AGGREGATE:-1}
+CACHE=${CACHE:-${TMPDIR:-/tmp}/weft-wrk-tracing}
+PORT=${PORT:-18280}
+SINK_PORT=${SINK_PORT:-18218}
 
-source benchmarks/find-java.sh
-for tool in wrk curl python3 "$JAVA"; do
-    command -v "$tool" >/dev/null || { echo "wrk-tracing: '$tool' not found" >&2; exit 2; }
+source benchmarks/tools.sh
+require_tools wrk-tracing
+command -v python3 >/dev/null || { echo "wrk-tracing: 'python3' not found" >&2; exit 2; }
+
+# The launcher directory (jar + lib/) of revision $1, built if missing; prints its path.
+built() {
+    local sha dir src
+    sha=$(git rev-parse --verify "$1^{commit}")
+    dir="$CACHE/$sha"
+    if [[ ! -f $dir/weft-launcher.jar ]]; then
+        src=$(mktemp -d "${TMPDIR:-/tmp}/weft-src.XXXXXX")
+        echo "wrk-tracing: building $1 ($sha) in $src" >&2
+        git worktree add -q --detach "$src" "$sha" >&2
+        (cd "$src" && ./mvnw -B -q -pl launcher -am package -DskipTests >&2) || {
+            git worktree remove --force "$src"; exit 1; }
+        mkdir -p "$dir"
+        cp -r "$src/launcher/target/weft-launcher.jar" "$src/launcher/target/lib" "$dir/"
+        git worktree remove --force "$src"
+    fi
+    echo "$dir"
+}
+
+REV_DIRS=()
+for rev in $BASE_REVS; do
+    REV_DIRS+=("$(built "$rev")")
 done
-LAUNCHER_JAR=launcher/target/weft-launcher.jar
-if [[ ! -f $LAUNCHER_JAR ]]; then
-    echo "wrk-tracing: building the launcher"
-    ./mvnw -B -q -pl launcher -am package -DskipTests
+if [[ ${1:-} == --build ]]; then
+    exit 0
 fi
 
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/wrk-tracing.XXXXXX")
@@ -57,13 +86,37 @@ class Sink(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
 PY
 PIDS+=($!)
-"$JAVA" -jar "$LAUNCHER_JAR" --server.port="$OFF_PORT" --admin.port=$((OFF_PORT + 1)) >"$OUT/off.log" 2>&1 &
-PIDS+=($!)
-"$JAVA" -jar "$LAUNCHER_JAR" --server.port="$ON_PORT" --admin.port=$((ON_PORT + 1)) --tracing.enabled=true \
-    --tracing.sample-ratio=1.0 --tracing.otlp.endpoint="http://127.0.0.1:$SINK_PORT/v1/traces" >"$OUT/on.log" 2>&1 &
-PIDS+=($!)
 
-for port in $((OFF_PORT + 1)) $((ON_PORT + 1)); do
+NAMES=()
+URLS=()
+ADMIN_PORTS=()
+# launch NAME JAR [ARGS...]: one launcher on the next two ports; its hello is a target.
+launch() {
+    local name=$1 jar=$2
+    shift 2
+    "$JAVA" -jar "$jar" --server.port="$PORT" --admin.port=$((PORT + 1)) "$@" >"$OUT/$name.log" 2>&1 &
+    PIDS+=($!)
+    NAMES+=("$name-hello")
+    URLS+=("http://127.0.0.1:$PORT/api/v1/hello")
+    ADMIN_PORTS+=($((PORT + 1)))
+    PORT=$((PORT + 10))
+}
+i=0
+for rev in $BASE_REVS; do
+    launch "$rev-off" "${REV_DIRS[$i]}/weft-launcher.jar"
+    i=$((i + 1))
+done
+launch head-off "$LAUNCHER_JAR"
+HEAD_OFF=$((PORT - 10))
+launch head-on "$LAUNCHER_JAR" --tracing.enabled=true --tracing.sample-ratio=1.0 \
+    --tracing.otlp.endpoint="http://127.0.0.1:$SINK_PORT/v1/traces"
+HEAD_ON=$((PORT - 10))
+if [[ $AGGREGATE == 1 ]]; then
+    NAMES+=(head-off-aggregate head-on-aggregate)
+    URLS+=("http://127.0.0.1:$HEAD_OFF/api/v1/aggregate" "http://127.0.0.1:$HEAD_ON/api/v1/aggregate")
+fi
+
+for port in "${ADMIN_PORTS[@]}"; do
     for _ in $(seq 1 120); do
         curl -fsS -o /dev/null "http://127.0.0.1:$port/health/ready" 2>/dev/null && break
         sleep 0.5
@@ -71,26 +124,39 @@ for port in $((OFF_PORT + 1)) $((ON_PORT + 1)); do
     curl -fsS -o /dev/null "http://127.0.0.1:$port/health/ready" || { echo "wrk-tracing: a launcher is not ready; logs in $OUT" >&2; exit 1; }
 done
 
-NAMES=(off-hello on-hello off-aggregate on-aggregate)
-URLS=("http://127.0.0.1:$OFF_PORT/api/v1/hello" "http://127.0.0.1:$ON_PORT/api/v1/hello"
-      "http://127.0.0.1:$OFF_PORT/api/v1/aggregate" "http://127.0.0.1:$ON_PORT/api/v1/aggregate")
+{ echo "before: $(uptime)"; echo "revisions: head=$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes') $BASE_REVS"; } | tee "$OUT/load.txt"
 echo "wrk-tracing: warming up ${WARMUP} per target, then ${ROUNDS} rounds of ${DURATION} per target: wrk -t$THREADS -c$CONNECTIONS"
+N=${#URLS[@]}
 for i in "${!URLS[@]}"; do
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${URLS[$i]}" >"$OUT/${NAMES[$i]}.warmup.txt"
 done
 for r in $(seq 1 "$ROUNDS"); do
-    for i in "${!URLS[@]}"; do
+    for k in $(seq 0 $((N - 1))); do
+        i=$(((k + r - 1) % N))
         wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "${URLS[$i]}" >"$OUT/${NAMES[$i]}.$r.txt"
     done
 done
+echo "after: $(uptime)" | tee -a "$OUT/load.txt"
 
 declare -A RPS
-printf '\n%-14s %s\n' target "requests/s per round (mean)"
+printf '\n%-22s %s\n' target "requests/s per round (mean)"
 for n in "${NAMES[@]}"; do
-    figures=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/$n".[0-9]*.txt | tr '\n' ' ')
+    figures=$(for r in $(seq 1 "$ROUNDS"); do awk '/^Requests\/sec:/ {printf "%.0f ", $2}' "$OUT/$n.$r.txt"; done)
     RPS[$n]=$(echo "$figures" | awk '{s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.0f", s / NF}')
-    printf '%-14s %s(%s)\n' "$n" "$figures" "${RPS[$n]}"
+    printf '%-22s %s(%s)\n' "$n" "$figures" "${RPS[$n]}"
 done
-awk -v off="${RPS[off-hello]}" -v on="${RPS[on-hello]}" 'BEGIN { printf "hello: tracing on (ratio 1.0) at %.1f%% of tracing off\n", 100 * on / off }'
-awk -v off="${RPS[off-aggregate]}" -v on="${RPS[on-aggregate]}" 'BEGIN { printf "aggregate: tracing on at %.1f%% of tracing off\n", 100 * on / off }'
-echo "raw wrk output and server logs: $OUT"
+ratio() { # label numerator denominator
+    awk -v a="${RPS[$2]}" -v b="${RPS[$3]}" -v l="$1" 'BEGIN { printf "%s: %.1f%%\n", l, 100 * a / b }'
+}
+for rev in $BASE_REVS; do
+    ratio "hello, head off vs $rev" head-off-hello "$rev-off-hello"
+done
+set -- $BASE_REVS
+if [[ $# -ge 2 ]]; then
+    ratio "hello, $2 off vs $1 (tracing off vs no tracing)" "$2-off-hello" "$1-off-hello"
+fi
+ratio "hello, head on (ratio 1.0) vs head off" head-on-hello head-off-hello
+if [[ $AGGREGATE == 1 ]]; then
+    ratio "aggregate, head on vs head off" head-on-aggregate head-off-aggregate
+fi
+echo "raw wrk output, load averages and server logs: $OUT"

@@ -3,6 +3,10 @@
 # Debian's prometheus on loopback with deploy/prometheus/prometheus.yml, sends a few requests,
 # then asks Prometheus's HTTP API whether it scraped them. Run by .ci/run after ./mvnw verify.
 #
+# With CHECK_TRACED=1 the launcher runs with tracing on (spans sent where nothing listens) and
+# Prometheus with exemplar storage, and the check also asks for the hello requests' trace id
+# among the exemplars Prometheus scraped from the OpenMetrics output.
+#
 # Needs: the prometheus binary (Debian package 'prometheus'), curl, a JDK 25 (as ./run does).
 # Ports (loopback only): CHECK_API_PORT (8080), CHECK_ADMIN_PORT (8081), PROM_PORT (9090).
 # Exit: 0 every check passed; 1 a check failed; 2 a prerequisite is missing or a port is taken.
@@ -15,6 +19,14 @@ readonly ADMIN_PORT=${CHECK_ADMIN_PORT:-8081}
 readonly PROM_PORT=${PROM_PORT:-9090}
 readonly WAIT_SECONDS=60
 readonly HELLO_REQUESTS=5
+readonly TRACED=${CHECK_TRACED:-0}
+readonly TRACE_ID=4bf92f3577b34da6a3ce929d0e0e4736
+WEFT_ARGS=()
+PROM_ARGS=()
+if [[ $TRACED == 1 ]]; then
+  WEFT_ARGS=(--tracing.enabled=true --tracing.otlp.endpoint=http://127.0.0.1:9/v1/traces)
+  PROM_ARGS=(--enable-feature=exemplar-storage)
+fi
 
 say() { echo "scrape-check: $*" >&2; }
 die() { say "FAIL: $*"; exit 1; }
@@ -72,10 +84,10 @@ cp -r deploy/prometheus/rules "$TMP/rules"
 
 # ./run execs the JVM, so $! is the launcher's own PID and SIGTERM reaches it directly.
 ./run --server.host=127.0.0.1 --server.port="$API_PORT" \
-      --admin.host=127.0.0.1 --admin.port="$ADMIN_PORT" > "$TMP/weft.log" 2>&1 &
+      --admin.host=127.0.0.1 --admin.port="$ADMIN_PORT" "${WEFT_ARGS[@]}" > "$TMP/weft.log" 2>&1 &
 WEFT_PID=$!
 prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/data" \
-           --web.listen-address="127.0.0.1:$PROM_PORT" > "$TMP/prometheus.log" 2>&1 &
+           --web.listen-address="127.0.0.1:$PROM_PORT" "${PROM_ARGS[@]}" > "$TMP/prometheus.log" 2>&1 &
 PROM_PID=$!
 
 # await DESCRIPTION COMMAND...: runs COMMAND until it succeeds, for at most WAIT_SECONDS.
@@ -98,7 +110,8 @@ ready=$(curl -sf --max-time 5 "http://127.0.0.1:$ADMIN_PORT/health/ready")
 say "weft ready (pid $WEFT_PID): $ready"
 
 for ((i = 1; i <= HELLO_REQUESTS; i++)); do
-  http_ok "http://127.0.0.1:$API_PORT/api/v1/hello?name=scrape$i" || die "GET /api/v1/hello failed"
+  curl -sf --max-time 5 -o /dev/null -H "traceparent: 00-$TRACE_ID-00f067aa0ba902b7-01" \
+    "http://127.0.0.1:$API_PORT/api/v1/hello?name=scrape$i" || die "GET /api/v1/hello failed"
 done
 say "sent $HELLO_REQUESTS requests to /api/v1/hello"
 
@@ -120,6 +133,18 @@ say "scraped: $(curl -sfG --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/query
 await "hello requests counted" at_least \
   'sum(http_server_requests_seconds_count{job="weft",uri="/api/v1/hello"})' "$HELLO_REQUESTS"
 say "http_server_requests_seconds_count{uri=\"/api/v1/hello\"} >= $HELLO_REQUESTS"
+
+if [[ $TRACED == 1 ]]; then
+  # Prometheus parsed the OpenMetrics exemplars and stored the requests' trace id.
+  exemplar_scraped() {
+    curl -sfG --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/query_exemplars" \
+      --data-urlencode 'query=http_server_requests_seconds_bucket{job="weft",uri="/api/v1/hello"}' \
+      --data-urlencode "start=$(($(date +%s) - 600))" --data-urlencode "end=$(($(date +%s) + 60))" \
+      | grep -q "\"trace_id\":\"$TRACE_ID\""
+  }
+  await "an exemplar with the hello requests' trace id" exemplar_scraped
+  say "exemplar scraped: trace_id=$TRACE_ID on http_server_requests_seconds_bucket{uri=\"/api/v1/hello\"}"
+fi
 
 # The alerting and recording rules load and evaluate against the live series.
 rules_loaded() {

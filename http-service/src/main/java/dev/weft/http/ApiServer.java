@@ -152,7 +152,7 @@ public final class ApiServer implements Service {
     private void routing(HttpRouting.Builder routing, RequestMetrics metrics) {
         RateLimiter limiter = config.rateLimitRps > 0 ? new RateLimiter(config.rateLimitRps, config.rateLimitBurst) : null;
         routing.addFilter(new RequestFilter(metrics, config.maxConcurrentRequests, limiter, config.tracing));
-        routing.addFilter(RequestContext.filter(lifetime));
+        routing.addFilter(RequestContext.filter(lifetime, config.tracing));
         routing.register("/api/v1", catalog.recording("/api/v1", new HelloRoutes()));
         if (config.demoRoutes) {
             routing.register("/api/v1", catalog.recording("/api/v1", new DemoUpstreamRoutes(lifetime)));

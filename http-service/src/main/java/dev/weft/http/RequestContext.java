@@ -132,11 +132,16 @@ public final class RequestContext {
                 .orElseThrow(() -> new IllegalStateException("RequestContext.of: not a request of an ApiServer"));
     }
 
-    /** The filter that gives every request its scope below {@code lifetime} and ends it with the exchange. */
-    static Filter filter(Context lifetime) {
+    /**
+     * The filter that gives every request its scope below {@code lifetime} and ends it with the
+     * exchange; with {@code tracing} on, the request's span travels as a value of every context
+     * made below it (with tracing off the filter does not even look for one).
+     */
+    static Filter filter(Context lifetime, Tracing tracing) {
+        boolean traced = tracing.enabled();
         return (FilterChain chain, RoutingRequest req, RoutingResponse res) -> {
-            // The request's span (when tracing is on) travels as a value of every context made below.
-            Context parent = req.context().get(Tracing.KEY, io.opentelemetry.context.Context.class)
+            Context parent = !traced ? lifetime : req.context()
+                    .get(Tracing.REQUEST_CLASSIFIER, io.opentelemetry.context.Context.class)
                     .<Context>map(trace -> Context.withValue(lifetime, Tracing.KEY, trace))
                     .orElse(lifetime);
             Scope scope = new Scope(parent);

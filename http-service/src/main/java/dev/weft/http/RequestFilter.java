@@ -80,9 +80,12 @@ final class RequestFilter implements Filter {
         String method = req.prologue().method().text();
         Span span = tracing.enabled() ? tracing.startServer(method, req.headers()) : null;
         inFlight.incrementAndGet();
-        try (Scope current = span == null ? null : span.makeCurrent()) {
+        // Current until the duration is recorded (the finally below): the exemplar sampler of the
+        // request histogram reads the current span, and closing the scope first would hide it.
+        Scope current = span == null ? null : span.makeCurrent();
+        try {
             if (span != null) {
-                req.context().register(Tracing.KEY, io.opentelemetry.context.Context.current());
+                req.context().register(Tracing.REQUEST_CLASSIFIER, io.opentelemetry.context.Context.current());
             }
             if (HeaderLimit.exceeded(req.headers())) {
                 Problem.forStatus(HeaderLimit.STATUS,
@@ -113,6 +116,7 @@ final class RequestFilter implements Filter {
             int status = res.status().code();
             metrics.record(method, uri, status, System.nanoTime() - start);
             if (span != null) {
+                current.close();
                 Tracing.endServer(span, method, uri, status);
             }
         }

@@ -34,6 +34,14 @@ public final class Tracing {
     /** The request's trace context in a Weft {@link Context}. */
     public static final Context.Key<io.opentelemetry.context.Context> KEY = Context.Key.named("otel-context");
 
+    /**
+     * The classifier under which a traced request's OpenTelemetry context is in Helidon's request
+     * context ({@code req.context()}) while it is routed: OpenTelemetry's own type, so that routes of
+     * modules that do not depend on this one (the job API) find it with {@code
+     * req.context().get(io.opentelemetry.context.Context.class, io.opentelemetry.context.Context.class)}.
+     */
+    static final Class<io.opentelemetry.context.Context> REQUEST_CLASSIFIER = io.opentelemetry.context.Context.class;
+
     /** No tracing: the server adds no filter work and the clients no header. */
     public static final Tracing OFF = new Tracing(null);
 

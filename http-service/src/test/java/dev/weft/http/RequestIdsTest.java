@@ -51,6 +51,18 @@ class RequestIdsTest {
     }
 
     @Test
+    void aNewIdIsARandomVersion4Uuid() {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            UUID id = UUID.fromString(RequestIds.newId());
+            assertEquals(4, id.version());
+            assertEquals(2, id.variant());
+            ids.add(id.toString());
+        }
+        assertEquals(1000, ids.size(), "no two alike");
+    }
+
+    @Test
     void problemsCarryTheId() {
         given().port(port).header(RequestIds.HEADER, "abc-123").get("/api/v1/hello?name=")
                 .then().statusCode(400).contentType(Problem.MEDIA_TYPE)

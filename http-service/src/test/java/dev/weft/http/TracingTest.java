@@ -1,19 +1,17 @@
 package dev.weft.http;
 
 import dev.weft.patterns.Context;
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
-import io.opentelemetry.context.propagation.ContextPropagators;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.tracer.otel.OpenTelemetrySpanContext;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,9 +21,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -47,14 +48,7 @@ class TracingTest {
     void start() throws Exception {
         receiver = new OtlpReceiver();
         stub = new UpstreamStub();
-        SdkTracerProvider provider = SdkTracerProvider.builder()
-                .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "weft-test"))))
-                // A short delay: each test waits for the spans it expects, and spans end after the answer is sent.
-                .addSpanProcessor(BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder().setEndpoint(receiver.endpoint()).build())
-                        .setScheduleDelay(Duration.ofMillis(20)).build())
-                .build();
-        sdk = OpenTelemetrySdk.builder().setTracerProvider(provider)
-                .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance())).build();
+        sdk = receiver.sdk("weft-test");
     }
 
     @AfterEach
@@ -69,7 +63,11 @@ class TracingTest {
     }
 
     private int start(Upstream... upstreams) {
-        server = ApiServer.builder().host("127.0.0.1").port(0).registry(new SimpleMeterRegistry())
+        return start(new SimpleMeterRegistry(), upstreams);
+    }
+
+    private int start(MeterRegistry registry, Upstream... upstreams) {
+        server = ApiServer.builder().host("127.0.0.1").port(0).registry(registry)
                 .aggregation(new Aggregation(Duration.ofSeconds(10), Duration.ofSeconds(20), 8, List.of(upstreams)))
                 .tracing(Tracing.of(sdk))
                 .build();
@@ -143,6 +141,25 @@ class TracingTest {
         assertEquals(Status.StatusCode.STATUS_CODE_ERROR, aggregate.getStatus().getCode(), "a 502 marks the request span");
         assertEquals(502L, aggregate.getAttributesList().stream()
                 .filter(a -> a.getKey().equals("http.response.status_code")).findFirst().orElseThrow().getValue().getIntValue());
+    }
+
+    @Test
+    void theRequestHistogramCarriesTheRequestSpanAsAnExemplarInOpenMetrics() throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(),
+                Clock.SYSTEM, new OpenTelemetrySpanContext());
+        int port = start(registry);
+        given().port(port).get("/api/v1/hello").then().statusCode(200);
+
+        Span hello = named(receiver.await(s -> named(s, "GET /api/v1/hello").size() == 1, WAIT), "GET /api/v1/hello").getFirst();
+        String openMetrics = registry.scrape("application/openmetrics-text; version=1.0.0; charset=utf-8");
+        Pattern exemplar = Pattern.compile("^http_server_requests_seconds_bucket\\{[^}]*uri=\"/api/v1/hello\"[^}]*} \\S+ # \\{([^}]*)}",
+                Pattern.MULTILINE);
+        Matcher m = exemplar.matcher(openMetrics);
+        assertTrue(m.find(), "an exemplar on a bucket of the hello route's histogram:\n" + openMetrics);
+        String labels = m.group(1);
+        assertTrue(labels.contains("trace_id=\"" + hex(hello.getTraceId().toByteArray()) + "\""), labels);
+        assertTrue(labels.contains("span_id=\"" + hex(hello.getSpanId().toByteArray()) + "\""), labels);
+        assertFalse(registry.scrape().contains("trace_id"), "the classic text format carries no exemplars");
     }
 
     /** The server's own demo upstream route, called through {@value Upstream#SELF}. */

@@ -99,7 +99,8 @@ public final class Main {
 
     private static int serve(Settings settings, List<ConfigEntry> effective) throws InterruptedException {
         System.Logger log = System.getLogger(Main.class.getName());
-        try (Metrics metrics = Metrics.create(settings.get(APPLICATION), settings.get(INSTANCE));
+        try (Metrics metrics = Metrics.create(settings.get(APPLICATION), settings.get(INSTANCE),
+                TracingSdk.exemplars(settings.get(TRACING_ENABLED)));
              Signals.Notification signals = Signals.notifyContext(dev.weft.patterns.Context.background(), "TERM", "INT");
              // Closed after the servers have stopped: it flushes the last spans.
              TracingSdk tracing = TracingSdk.start(settings.get(TRACING_ENABLED), settings.get(TRACING_ENDPOINT),
@@ -128,6 +129,7 @@ public final class Main {
                     .maxAttempts(settings.get(MAX_ATTEMPTS))
                     .retention(settings.get(RETENTION))
                     .registry(metrics.registry())
+                    .tracing(tracing.jobs())
                     .handler(new ChecksumHandler())
                     .handler(new FetchHandler(java.util.Set.copyOf(settings.get(FETCH_ALLOWED_HOSTS)),
                             settings.get(FETCH_MAX_URLS), settings.get(FETCH_CONCURRENCY)));

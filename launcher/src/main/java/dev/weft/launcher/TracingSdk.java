@@ -1,6 +1,7 @@
 package dev.weft.launcher;
 
 import dev.weft.http.Tracing;
+import dev.weft.worker.JobTracing;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
@@ -11,6 +12,8 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.prometheus.metrics.tracer.common.SpanContext;
+import io.prometheus.metrics.tracer.otel.OpenTelemetrySpanContext;
 
 import java.net.URI;
 import java.util.Locale;
@@ -21,17 +24,28 @@ import java.util.concurrent.TimeUnit;
  * (protobuf) to {@code tracing.otlp.endpoint}, sampled at {@code tracing.sample-ratio} (a client's
  * sampled {@code traceparent} is honoured: parent-based), W3C trace-context propagation, and
  * {@code service.name} = {@code metrics.application}. With {@code tracing.enabled=false} no SDK is
- * built at all and {@link #tracing()} is {@link Tracing#OFF}. {@link #close()} flushes what is
- * left, once every server has stopped.
+ * built at all, {@link #tracing()} is {@link Tracing#OFF} and {@link #jobs()} {@link JobTracing#OFF}.
+ * {@link #close()} flushes what is left, once every server has stopped.
  */
 final class TracingSdk implements AutoCloseable {
 
     private final OpenTelemetrySdk sdk;
     private final Tracing tracing;
+    private final JobTracing jobs;
 
     private TracingSdk(OpenTelemetrySdk sdk) {
         this.sdk = sdk;
         this.tracing = sdk == null ? Tracing.OFF : Tracing.of(sdk);
+        this.jobs = sdk == null ? JobTracing.OFF : JobTracing.of(sdk);
+    }
+
+    /**
+     * What gives the request histogram its trace-id exemplars: the span current on the thread
+     * that records a duration (RequestFilter records while the request's span is current). Null
+     * with tracing off: then the registry makes no exemplars and asks nothing per request.
+     */
+    static SpanContext exemplars(boolean enabled) {
+        return enabled ? new OpenTelemetrySpanContext() : null;
     }
 
     static TracingSdk start(boolean enabled, URI endpoint, double sampleRatio, String serviceName) {
@@ -54,6 +68,11 @@ final class TracingSdk implements AutoCloseable {
     /** What the servers make their spans with. */
     Tracing tracing() {
         return tracing;
+    }
+
+    /** What the worker makes its job-attempt spans with. */
+    JobTracing jobs() {
+        return jobs;
     }
 
     /** {@code tracing.otlp.endpoint}: an absolute http or https URL. */

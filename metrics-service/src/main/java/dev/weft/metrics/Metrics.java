@@ -1,6 +1,7 @@
 package dev.weft.metrics;
 
 import dev.weft.patterns.WeftThreads;
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -20,11 +21,14 @@ import io.micrometer.core.instrument.config.MeterFilterReply;
 import io.micrometer.java21.instrument.binder.jdk.VirtualThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.tracer.common.SpanContext;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 import java.util.List;
+import java.util.Properties;
 
 /**
  * The process's one meter registry, Prometheus-backed, with the JVM, process and virtual-thread
@@ -78,6 +82,25 @@ public final class Metrics implements AutoCloseable {
         }
     };
 
+    /**
+     * Micrometer's defaults, except that exemplars go only where OpenMetrics 1.0 allows them:
+     * histogram buckets and counters. Micrometer also puts them on a histogram's {@code _count},
+     * which Prometheus before 2.43 (Debian 12's 2.42 among them) rejects, failing the whole scrape.
+     */
+    static final PrometheusConfig PROMETHEUS = new PrometheusConfig() {
+        @Override
+        public String get(String key) {
+            return null;
+        }
+
+        @Override
+        public Properties prometheusProperties() {
+            Properties p = PrometheusConfig.super.prometheusProperties();
+            p.setProperty("io.prometheus.exporter.exemplarsOnAllMetricTypes", "false");
+            return p;
+        }
+    };
+
     /** Prometheus's base unit of time; Micrometer's BaseUnits has no constant for it. */
     private static final String SECONDS = "seconds";
 
@@ -105,7 +128,21 @@ public final class Metrics implements AutoCloseable {
      * @param instance    the {@code instance} tag (the pod name in Kubernetes)
      */
     public static Metrics create(String application, String instance) {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        return create(application, instance, null);
+    }
+
+    /**
+     * Creates the registry and binds the standard meters; histograms carry exemplars when {@code
+     * exemplars} is given.
+     *
+     * @param application the {@code application} tag
+     * @param instance    the {@code instance} tag (the pod name in Kubernetes)
+     * @param exemplars   the current span (trace and span id) when a duration is recorded, shown as
+     *                    exemplars in the OpenMetrics output; null for none, at no cost
+     */
+    public static Metrics create(String application, String instance, SpanContext exemplars) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PROMETHEUS, new PrometheusRegistry(),
+                Clock.SYSTEM, exemplars);
         // Filters apply only to meters registered after them: configure before binding anything.
         registry.config()
                 .meterFilter(PROMETHEUS_NAMING)

@@ -6,6 +6,8 @@ import dev.weft.patterns.BoundedRun;
 import dev.weft.patterns.CancelContext;
 import dev.weft.patterns.Context;
 import dev.weft.patterns.ContextDoneException;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -22,6 +24,8 @@ import java.time.Duration;
 final class AttemptLoop {
 
     private static final System.Logger LOG = System.getLogger(AttemptLoop.class.getName());
+    /** Why a running attempt was cancelled: the job's error and the span's description. */
+    private static final String CANCELLED = "shutdown budget ended while running";
 
     /** How a job leaves the loop; the service counts and logs each exactly once. */
     interface Ends {
@@ -48,16 +52,22 @@ final class AttemptLoop {
     private final JobStore store;
     /** The service's context: done when the shutdown budget ends. */
     private final Context lifetime;
+    private final JobTracing tracing;
     private final Ends ends;
 
-    AttemptLoop(WorkerConfig config, JobStore store, Context lifetime, Ends ends) {
+    AttemptLoop(WorkerConfig config, JobStore store, Context lifetime, JobTracing tracing, Ends ends) {
         this.config = config;
         this.store = store;
         this.lifetime = lifetime;
+        this.tracing = tracing;
         this.ends = ends;
     }
 
-    /** Runs {@code c} from attempt {@code attempt} on; {@code handler} null means an unknown type. */
+    /**
+     * Runs {@code c} from attempt {@code first} on; {@code handler} null means an unknown type.
+     * Each attempt, with how it ends the job or schedules the next, runs inside its span ({@link
+     * JobTracing}, when on); the backoff wait of an in-place retry is outside every attempt's.
+     */
     void run(JobStore.Claim c, JobHandler handler, int first) {
         if (handler == null) {
             ends.end(c, JobState.FAILED, null, "no handler for job type '" + c.type() + "' on this replica");
@@ -66,55 +76,90 @@ final class AttemptLoop {
         int next = first;
         while (true) {
             int attempt = next;
-            Outcome outcome = attempt(c, handler);
-            if (!(outcome instanceof Success) && c.lease().isDone() && !lifetime.isDone()) {
-                LOG.log(Level.WARNING, "job " + c.id() + ": lease lost during attempt " + attempt
-                        + "; left to the store, which runs it again once the lease expires");
+            Span span = tracing.startAttempt(c, attempt);
+            io.opentelemetry.context.Context trace = span == null ? null : io.opentelemetry.context.Context.root().with(span);
+            Outcome outcome = null;
+            Duration retryIn;
+            try (Scope current = trace == null ? null : trace.makeCurrent()) {
+                outcome = attempt(c, handler, trace);
+                retryIn = settle(c, attempt, outcome);
+            } finally {
+                endSpan(span, c, outcome);
+            }
+            if (retryIn == null) {
                 return;
             }
-            switch (outcome) {
-                case Success s -> {
-                    ends.end(c, JobState.SUCCEEDED, s.result(), null);
-                    return;
-                }
-                case Failure f when f.retryable() && !last(attempt) -> {
-                    Duration wait = config.backoff().delay(attempt, config.random());
-                    String why = "attempt " + attempt + " failed: " + f.message();
-                    LOG.log(Level.DEBUG, "job " + c.id() + " " + why + "; retrying in " + wait.toMillis() + " ms");
-                    if (store.retryLater(c, wait, why)) {
-                        return;
-                    }
-                    try {
-                        config.sleeper().sleep(lifetime, wait);
-                    } catch (ContextDoneException | InterruptedException e) {
-                        ends.end(c, JobState.CANCELLED, null, "shutdown budget ended while waiting to retry (" + why + ")");
-                        return;
-                    }
-                    next = store.beginAttempt(c);
-                }
-                case Failure f -> {
-                    ends.end(c, JobState.FAILED, null, f.retryable()
-                            ? "failed after " + attempt + " attempts: " + f.message() : f.message());
-                    return;
-                }
-                case TimedOut t -> {
-                    ends.end(c, JobState.FAILED, null, "timed out after " + config.jobTimeout().toMillis() + " ms");
-                    return;
-                }
-                case Cancelled x -> {
-                    handBackOrEnd(c, JobState.CANCELLED, "shutdown budget ended while running");
-                    return;
-                }
-                case Abandoned a -> {
-                    if (lifetime.isDone()) {
-                        handBackOrEnd(c, JobState.ABANDONED, a.reason());
-                    } else {
-                        ends.end(c, JobState.ABANDONED, null, a.reason());
-                    }
-                    return;
+            try {
+                config.sleeper().sleep(lifetime, retryIn);
+            } catch (ContextDoneException | InterruptedException e) {
+                ends.end(c, JobState.CANCELLED, null, "shutdown budget ended while waiting to retry (attempt "
+                        + attempt + " failed: " + ((Failure) outcome).message() + ")");
+                return;
+            }
+            next = store.beginAttempt(c);
+        }
+    }
+
+    /**
+     * Acts on the outcome of attempt {@code attempt}: ends the job, hands it back, or has the
+     * store retry it. Returns how long to wait before retrying it in place (a store that does not
+     * retry by itself), or null when the job left this loop.
+     */
+    private Duration settle(JobStore.Claim c, int attempt, Outcome outcome) {
+        if (leaseLost(c, outcome)) {
+            LOG.log(Level.WARNING, "job " + c.id() + ": lease lost during attempt " + attempt
+                    + "; left to the store, which runs it again once the lease expires");
+            return null;
+        }
+        switch (outcome) {
+            case Success s -> ends.end(c, JobState.SUCCEEDED, s.result(), null);
+            case Failure f when f.retryable() && !last(attempt) -> {
+                Duration wait = config.backoff().delay(attempt, config.random());
+                String why = "attempt " + attempt + " failed: " + f.message();
+                LOG.log(Level.DEBUG, "job " + c.id() + " " + why + "; retrying in " + wait.toMillis() + " ms");
+                return store.retryLater(c, wait, why) ? null : wait;
+            }
+            case Failure f -> ends.end(c, JobState.FAILED, null, f.retryable()
+                    ? "failed after " + attempt + " attempts: " + f.message() : f.message());
+            case TimedOut t -> ends.end(c, JobState.FAILED, null, timedOut());
+            case Cancelled x -> handBackOrEnd(c, JobState.CANCELLED, CANCELLED);
+            case Abandoned a -> {
+                if (lifetime.isDone()) {
+                    handBackOrEnd(c, JobState.ABANDONED, a.reason());
+                } else {
+                    ends.end(c, JobState.ABANDONED, null, a.reason());
                 }
             }
         }
+        return null;
+    }
+
+    /** The attempt did not succeed because this replica lost the job's lease, not by shutdown. */
+    private boolean leaseLost(JobStore.Claim c, Outcome outcome) {
+        return !(outcome instanceof Success) && c.lease().isDone() && !lifetime.isDone();
+    }
+
+    /** Ends an attempt's span with its outcome: anything but a success is an error, {@code error.type} saying which. */
+    private void endSpan(Span span, JobStore.Claim c, Outcome outcome) {
+        if (span == null) {
+            return;
+        }
+        if (outcome != null && leaseLost(c, outcome)) {
+            JobTracing.endAttempt(span, "lease_lost", "the lease on the job was lost");
+            return;
+        }
+        switch (outcome) {
+            case null -> JobTracing.endAttempt(span, "internal", "the worker failed outside the handler");
+            case Success s -> JobTracing.endAttempt(span, null, null);
+            case Failure f -> JobTracing.endAttempt(span, "failed", f.message());
+            case TimedOut t -> JobTracing.endAttempt(span, "timeout", timedOut());
+            case Cancelled x -> JobTracing.endAttempt(span, "cancelled", CANCELLED);
+            case Abandoned a -> JobTracing.endAttempt(span, "abandoned", a.reason());
+        }
+    }
+
+    private String timedOut() {
+        return "timed out after " + config.jobTimeout().toMillis() + " ms";
     }
 
     private boolean last(int attempt) {
@@ -136,12 +181,17 @@ final class AttemptLoop {
      * abandon grace later. A handler that ends only once interrupted, returning or throwing, was
      * stopped: timed out or cancelled, never a success.
      */
-    private Outcome attempt(JobStore.Claim c, JobHandler handler) {
-        CancelContext ctx = Context.withTimeout(lifetime, config.jobTimeout());
+    private Outcome attempt(JobStore.Claim c, JobHandler handler, io.opentelemetry.context.Context trace) {
+        Context parent = trace == null ? lifetime : Context.withValue(lifetime, JobTracing.KEY, trace);
+        CancelContext ctx = Context.withTimeout(parent, config.jobTimeout());
         Context.AfterFunc onLeaseLost = c.lease().afterFunc(() -> ctx.cancel(c.lease().cause()));
         try {
-            BoundedRun.Outcome<JsonNode> run = BoundedRun.run("job", ctx, Duration.ZERO, config.abandonGrace(),
-                    given -> handler.run(given, c.payload()));
+            BoundedRun.Outcome<JsonNode> run = BoundedRun.run("job", ctx, Duration.ZERO, config.abandonGrace(), given -> {
+                // The handler's own thread: its log lines carry the attempt's trace ids too.
+                try (Scope current = trace == null ? null : trace.makeCurrent()) {
+                    return handler.run(given, c.payload());
+                }
+            });
             // BoundedRun waits through an interrupt and restores it; nobody interrupts pool
             // workers but a stop gone wrong, and the pool would stop this thread for good.
             Thread.interrupted();

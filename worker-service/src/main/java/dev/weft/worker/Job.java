@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -20,6 +21,8 @@ public final class Job {
     private final String type;
     private final JsonNode payload;
     private final Instant submittedAt;
+    /** The submitter's W3C propagation headers, or null; internal, never in a {@link Snapshot}. */
+    private final Map<String, String> traceContext;
 
     // Guarded by this. Invariant: once state is terminal, none of these fields changes again;
     // finishedAt != null exactly when state is terminal; startedAt != null once it left QUEUED
@@ -31,11 +34,12 @@ public final class Job {
     private JsonNode result;
     private String error;
 
-    Job(UUID id, String type, JsonNode payload, Instant submittedAt) {
+    Job(UUID id, String type, JsonNode payload, Instant submittedAt, Map<String, String> traceContext) {
         this.id = Objects.requireNonNull(id);
         this.type = Objects.requireNonNull(type);
         this.payload = Objects.requireNonNull(payload);
         this.submittedAt = Objects.requireNonNull(submittedAt);
+        this.traceContext = traceContext;
     }
 
     public UUID id() {
@@ -52,6 +56,10 @@ public final class Job {
 
     public Instant submittedAt() {
         return submittedAt;
+    }
+
+    Map<String, String> traceContext() {
+        return traceContext;
     }
 
     /** QUEUED → RUNNING. False if the job is no longer queued (e.g. the shutdown sweep ended it). */

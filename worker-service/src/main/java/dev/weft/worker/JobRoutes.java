@@ -94,7 +94,11 @@ public final class JobRoutes implements HttpService {
                     + " and nothing else");
         }
         String key = idempotencyKey(req);
-        switch (worker.submit(body.get("type").asText(), body.get("payload"), key)) {
+        // The API server's filter leaves a traced request's OpenTelemetry context in Helidon's
+        // request context under OpenTelemetry's own type, for routes of modules like this one.
+        io.opentelemetry.context.Context trace = req.context()
+                .get(io.opentelemetry.context.Context.class, io.opentelemetry.context.Context.class).orElse(null);
+        switch (worker.submit(body.get("type").asText(), body.get("payload"), key, trace)) {
             case WorkerService.Accepted a -> {
                 res.status(Status.ACCEPTED_202);
                 if (a.replayed()) {

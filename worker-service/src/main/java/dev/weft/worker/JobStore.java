@@ -25,8 +25,20 @@ import java.util.UUID;
  */
 public interface JobStore extends AutoCloseable {
 
-    /** A job to store: its identity and input, and the idempotency key it was submitted with. */
-    record NewJob(UUID id, String type, JsonNode payload, Idempotency idempotency) { }
+    /**
+     * A job to store: its identity and input, the idempotency key it was submitted with, and the
+     * trace context of its submitter.
+     *
+     * @param traceContext the submitting span's W3C propagation headers ({@code traceparent},
+     *                     maybe {@code tracestate}; see {@link JobTracing}), or null. Internal:
+     *                     kept with the job for its attempts' spans, never shown to clients
+     */
+    record NewJob(UUID id, String type, JsonNode payload, Idempotency idempotency, Map<String, String> traceContext) {
+        /** A job submitted outside any trace. */
+        public NewJob(UUID id, String type, JsonNode payload, Idempotency idempotency) {
+            this(id, type, payload, idempotency, null);
+        }
+    }
 
     /**
      * The {@code Idempotency-Key} of a submission and a fingerprint of its body: a later
@@ -55,8 +67,10 @@ public interface JobStore extends AutoCloseable {
      * @param attempt the attempt this claim runs (1-based), counting attempts on every replica
      * @param lease   done when this replica can no longer be sure it holds the job (its lease
      *                could not be renewed): the attempt should stop, since another may take over
+     * @param traceContext the submitter's trace context as {@link NewJob#traceContext()} stored it, or null
      */
-    record Claim(UUID id, String type, JsonNode payload, Instant submittedAt, int attempt, Context lease) { }
+    record Claim(UUID id, String type, JsonNode payload, Instant submittedAt, int attempt, Context lease,
+                 Map<String, String> traceContext) { }
 
     /** The first attempt of a claim began, at {@code startedAt} (the job's, so the first one ever). */
     record Start(int attempt, Instant startedAt) { }

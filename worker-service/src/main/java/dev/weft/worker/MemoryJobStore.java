@@ -62,7 +62,7 @@ final class MemoryJobStore implements JobStore {
         if (waiting.get() >= queue.capacity()) {
             return new Full("the job queue is full (" + queue.capacity() + " waiting); retry later");
         }
-        Job job = new Job(n.id(), n.type(), n.payload(), clock.instant());
+        Job job = new Job(n.id(), n.type(), n.payload(), clock.instant(), n.traceContext());
         Job.Snapshot queued = job.snapshot();
         if (!records.add(job)) {
             return new Full("the job store is full of unfinished jobs; retry later");
@@ -89,7 +89,7 @@ final class MemoryJobStore implements JobStore {
     }
 
     private static Claim claimOf(Job j) {
-        return new Claim(j.id(), j.type(), j.payload(), j.submittedAt(), 1, Context.background());
+        return new Claim(j.id(), j.type(), j.payload(), j.submittedAt(), 1, Context.background(), j.traceContext());
     }
 
     @Override

@@ -205,8 +205,8 @@ public final class PostgresJobStore implements JobStore {
 
     private static final String INSERT = """
             WITH ins AS (
-                INSERT INTO weft_jobs (id, type, payload, state, idempotency_key, fingerprint)
-                SELECT ?, ?, ?::json, 'QUEUED', ?, ?
+                INSERT INTO weft_jobs (id, type, payload, state, idempotency_key, fingerprint, trace_context)
+                SELECT ?, ?, ?::json, 'QUEUED', ?, ?, ?::json
                 WHERE (SELECT count(*) FROM weft_jobs WHERE state = 'QUEUED') < ?
                 ON CONFLICT (idempotency_key) DO NOTHING
                 RETURNING id, submitted_at)
@@ -222,7 +222,8 @@ public final class PostgresJobStore implements JobStore {
                 ps.setString(3, n.payload().toString());
                 ps.setString(4, idem == null ? null : idem.key());
                 ps.setString(5, idem == null ? null : idem.fingerprint());
-                ps.setInt(6, options.queueCapacity());
+                ps.setString(6, n.traceContext() == null ? null : JSON.valueToTree(n.traceContext()).toString());
+                ps.setInt(7, options.queueCapacity());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         Instant at = rs.getObject(1, OffsetDateTime.class).toInstant();
@@ -287,6 +288,17 @@ public final class PostgresJobStore implements JobStore {
         }
     }
 
+    /** A stored {@code trace_context} (a JSON object of header strings) as a map; null stays null. */
+    private static Map<String, String> headers(String text) throws SQLException {
+        JsonNode node = json(text);
+        if (node == null) {
+            return null;
+        }
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        node.properties().forEach(e -> headers.put(e.getKey(), e.getValue().asText()));
+        return Map.copyOf(headers);
+    }
+
     // ---- claiming ----
 
     private static final String CLAIM = """
@@ -295,7 +307,7 @@ public final class PostgresJobStore implements JobStore {
             WHERE id = (SELECT id FROM weft_jobs
                         WHERE state IN ('QUEUED', 'RUNNING') AND locked_until IS NULL AND run_at <= now()
                         ORDER BY run_at, submitted_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING id, type, payload, submitted_at, started_at, attempts""";
+            RETURNING id, type, payload, submitted_at, started_at, attempts, trace_context""";
 
     @Override
     public Optional<Claim> claim(Context ctx) throws InterruptedException {
@@ -343,7 +355,7 @@ public final class PostgresJobStore implements JobStore {
                     }
                     CancelContext lease = Context.withCancel(running);
                     Claim claim = new Claim(rs.getObject(1, UUID.class), rs.getString(2), json(rs.getString(3)),
-                            instant(rs, 4), rs.getInt(6), lease);
+                            instant(rs, 4), rs.getInt(6), lease, headers(rs.getString(7)));
                     held.put(claim.id(), new Held(claim, token, instant(rs, 5), lease));
                     return Optional.of(claim);
                 }

@@ -100,6 +100,7 @@ public final class WorkerService implements Service {
     private final WorkerMetrics metrics;
     private final RateLimiter limiter;
     private final AttemptLoop attempts;
+    private final JobTracing tracing;
 
     /**
      * The service's context: parent of every attempt, backoff wait and of the housekeeping
@@ -134,8 +135,10 @@ public final class WorkerService implements Service {
     private final List<Thread> helpers = new ArrayList<>();
     private volatile boolean started;
 
-    WorkerService(WorkerConfig config, Map<String, JobHandler> handlers, JobStore store, MeterRegistry registry) {
+    WorkerService(WorkerConfig config, Map<String, JobHandler> handlers, JobStore store, MeterRegistry registry,
+                  JobTracing tracing) {
         this.config = config;
+        this.tracing = tracing;
         this.handlers = handlers;
         this.store = store;
         this.limiter = config.rate() > 0 ? new RateLimiter(config.rate(), config.burst()) : null;
@@ -146,7 +149,7 @@ public final class WorkerService implements Service {
         }
         this.metrics = new WorkerMetrics(registry, new TreeSet<>(handlers.keySet()), store::waiting, store.capacity(),
                 busy::get, config.workers(), store::countByState);
-        this.attempts = new AttemptLoop(config, store, lifetime, new AttemptLoop.Ends() {
+        this.attempts = new AttemptLoop(config, store, lifetime, tracing, new AttemptLoop.Ends() {
             @Override
             public boolean end(JobStore.Claim c, JobState state, JsonNode result, String error) {
                 return complete(c, state, result, error);
@@ -196,6 +199,11 @@ public final class WorkerService implements Service {
         return submit(type, payload, null);
     }
 
+    /** {@link #submit(String, JsonNode, String, io.opentelemetry.context.Context)} outside any trace. */
+    public Submission submit(String type, JsonNode payload, String idempotencyKey) {
+        return submit(type, payload, idempotencyKey, null);
+    }
+
     /**
      * Offers a job without blocking (beyond one round trip to a database store). Thread-safe. An
      * accepted job reaches a terminal state, here or on another replica.
@@ -203,9 +211,11 @@ public final class WorkerService implements Service {
      * @param type           a registered handler's type
      * @param payload        the handler's input; copied
      * @param idempotencyKey the client's {@code Idempotency-Key}, or null
+     * @param submitter      the trace context of the submitting request, or null: with tracing on,
+     *                       its span is kept with the job and each attempt's span links to it
      * @return {@link Accepted}, or {@link Rejected} with the reason
      */
-    public Submission submit(String type, JsonNode payload, String idempotencyKey) {
+    public Submission submit(String type, JsonNode payload, String idempotencyKey, io.opentelemetry.context.Context submitter) {
         if (closed) {
             return reject(Reason.SHUTTING_DOWN, "the worker is shutting down; not accepting jobs");
         }
@@ -231,7 +241,8 @@ public final class WorkerService implements Service {
         }
         JobStore.Idempotency idem = idempotencyKey == null ? null
                 : new JobStore.Idempotency(idempotencyKey, fingerprint(type, payload));
-        JobStore.NewJob job = new JobStore.NewJob(UUID.randomUUID(), type, payload.deepCopy(), idem);
+        JobStore.NewJob job = new JobStore.NewJob(UUID.randomUUID(), type, payload.deepCopy(), idem,
+                tracing.capture(submitter));
         JobStore.Admission admission;
         intake.readLock().lock();
         try {

@@ -37,6 +37,7 @@ public final class WorkerServiceBuilder {
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
     private MeterRegistry registry = new SimpleMeterRegistry();
     private JobStore store;
+    private JobTracing tracing = JobTracing.OFF;
     private final Map<String, JobHandler> handlers = new LinkedHashMap<>();
 
     WorkerServiceBuilder() {
@@ -61,6 +62,12 @@ public final class WorkerServiceBuilder {
      */
     public WorkerServiceBuilder store(JobStore store) {
         this.store = Objects.requireNonNull(store);
+        return this;
+    }
+
+    /** A span per job attempt, linked to the submitting request's ({@link JobTracing}); off by default. */
+    public WorkerServiceBuilder tracing(JobTracing tracing) {
+        this.tracing = Objects.requireNonNull(tracing);
         return this;
     }
 
@@ -159,7 +166,7 @@ public final class WorkerServiceBuilder {
                 : s.reapInterval().filter(r -> r.compareTo(byRetention) < 0).orElse(byRetention);
         WorkerConfig config = new WorkerConfig(workers, queueCapacity, storeCapacity, rate, burst, jobTimeout,
                 maxAttempts, retention, housekeeping, abandonGrace, backoff, clock, sleeper, random);
-        return new WorkerService(config, Map.copyOf(handlers), s, registry);
+        return new WorkerService(config, Map.copyOf(handlers), s, registry, tracing);
     }
 
     private static int positive(int n, String what) {
