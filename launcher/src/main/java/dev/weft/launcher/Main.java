@@ -44,9 +44,9 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        Logging.bridgeJul();
+        Logging.start();
         int code = run(args, System.out, System.err);
-        Logging.shutdown();
+        // Log4j2 is not stopped: its one appender writes every line through (Logging.start).
         System.exit(code);
     }
 
@@ -112,7 +112,6 @@ public final class Main {
             Thread.ofPlatform().daemon().name("weft-tls-warmup").start(Main::warmUpTls);
             signals.onRepeat(signal -> {
                 log.log(System.Logger.Level.WARNING, "second signal " + signal + " during shutdown: exiting at once");
-                Logging.shutdown();
                 Runtime.getRuntime().halt(EXIT_ABANDONED);
             });
 
