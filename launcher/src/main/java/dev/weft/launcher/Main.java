@@ -15,6 +15,7 @@ import dev.weft.patterns.WeftThreads;
 import dev.weft.worker.ChecksumHandler;
 import dev.weft.worker.FetchHandler;
 import dev.weft.worker.WorkerService;
+import io.helidon.config.Config;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -75,15 +76,12 @@ public final class Main {
             }
         }
         Settings settings;
-        try {
-            settings = Settings.load(overrides, configFile);
-        } catch (ConfigException e) {
-            err.println("weft: " + e.getMessage());
-            return EXIT_USAGE;
-        }
         List<ConfigEntry> effective;
         try {
-            effective = EffectiveConfig.describe(overrides, configFile, System.getenv(), System.getProperties());
+            // Built once: Settings reads it, and /config describes it.
+            Config merged = Settings.buildConfig(overrides, configFile, System.getenv());
+            settings = Settings.from(merged);
+            effective = EffectiveConfig.describe(merged, overrides, configFile, System.getenv(), System.getProperties());
         } catch (ConfigException e) {
             err.println("weft: " + e.getMessage());
             return EXIT_USAGE;
