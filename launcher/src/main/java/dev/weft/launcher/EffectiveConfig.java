@@ -29,11 +29,21 @@ final class EffectiveConfig {
      * @param configFile the {@code --config} file, or null
      * @param env        the environment
      * @param system     the system properties ({@code -Dkey=value})
-     * @throws ConfigException if the file cannot be read (which {@link Settings#load} reports first)
+     * @throws ConfigException if the file cannot be read (which {@link Settings#buildConfig} reports first)
      */
     static List<ConfigEntry> describe(Map<String, String> overrides, Path configFile, Map<String, String> env,
                                       Properties system) throws ConfigException {
-        Config merged = Settings.buildConfig(overrides, configFile, env);
+        return describe(Settings.buildConfig(overrides, configFile, env), overrides, configFile, env, system);
+    }
+
+    /**
+     * As {@link #describe(Map, Path, Map, Properties)}, with the configuration those sources
+     * merge to already built ({@link Settings#buildConfig}), as the launcher has it.
+     *
+     * @param merged the configuration built from {@code overrides}, {@code configFile} and {@code env}
+     */
+    static List<ConfigEntry> describe(Config merged, Map<String, String> overrides, Path configFile,
+                                      Map<String, String> env, Properties system) {
         Config file = configFile == null ? null : Config.builder()
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()

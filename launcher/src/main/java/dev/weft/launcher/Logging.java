@@ -2,12 +2,17 @@ package dev.weft.launcher;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LoggerContext;
-
-import java.util.Objects;
+import org.apache.logging.log4j.core.config.Configurator;
 
 /**
  * Routes every log line (ours, and Helidon's through {@code java.util.logging}) to Log4j2, in the
- * format {@code log.format} asks for. See {@code log4j2.xml}.
+ * format {@code log.format} asks for; {@link LogConfiguration} is the configuration.
+ *
+ * <p>Log4j2 is started once and never stopped. Its one appender writes each line through to
+ * standard output as it is logged, so there is nothing to flush at exit; and a stopped Log4j2
+ * starts again on the next logger anyone asks for, which {@code System.exit} itself does (the
+ * JDK's {@code java.lang.Runtime} exit logger), paying a configuration search on the way out
+ * (~100 ms of the stop, docs/BENCHMARKS.md section 8).
  */
 final class Logging {
 
@@ -15,30 +20,26 @@ final class Logging {
     }
 
     /**
-     * Installs the JUL bridge. Must run before anything touches {@code java.util.logging}, which
-     * reads this property once, on first use.
+     * Starts Log4j2 with the defaults (text, INFO), for the lines logged before the configuration
+     * has been read, and installs the JUL bridge. Must run first: before anything touches {@code
+     * java.util.logging}, which reads its manager property once, on first use, and before anything
+     * asks Log4j2 for a logger, which would make it search for a configuration file.
      */
-    static void bridgeJul() {
+    static void start() {
         System.setProperty("java.util.logging.manager", "org.apache.logging.log4j.jul.LogManager");
+        Configurator.initialize(new LogConfiguration(null, "text", "INFO"));
     }
 
     /**
-     * Applies the configured format and level; lines logged before this used the defaults. Log4j
-     * reads both properties when it builds its configuration, which it has usually done already
-     * (Helidon's config logs): it is rebuilt only when a value differs from the one it was built
-     * with (unset means log4j2.xml's defaults, text and INFO), since a rebuild costs start-up time.
+     * Applies the configured format and level. Rebuilds the configuration only when one differs
+     * from what it was built with, which is never for the defaults: a rebuild costs start-up time.
      */
     static void configure(String format, String level) {
-        String builtFormat = System.setProperty("weft.log.format", format);
-        String builtLevel = System.setProperty("weft.log.level", level);
-        if (!format.equals(Objects.requireNonNullElse(builtFormat, "text"))
-                || !level.equals(Objects.requireNonNullElse(builtLevel, "INFO"))) {
-            ((LoggerContext) LogManager.getContext(false)).reconfigure();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        if (context.getConfiguration() instanceof LogConfiguration built
+                && built.format().equals(format) && built.level().name().equals(level)) {
+            return;
         }
-    }
-
-    /** Flushes and stops logging; the last thing before exit. */
-    static void shutdown() {
-        LogManager.shutdown();
+        context.reconfigure(new LogConfiguration(context, format, level));
     }
 }

@@ -15,6 +15,7 @@ import dev.weft.patterns.WeftThreads;
 import dev.weft.worker.ChecksumHandler;
 import dev.weft.worker.FetchHandler;
 import dev.weft.worker.WorkerService;
+import io.helidon.config.Config;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -44,9 +45,9 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        Logging.bridgeJul();
+        Logging.start();
         int code = run(args, System.out, System.err);
-        Logging.shutdown();
+        // Log4j2 is not stopped: its one appender writes every line through (Logging.start).
         System.exit(code);
     }
 
@@ -75,15 +76,12 @@ public final class Main {
             }
         }
         Settings settings;
-        try {
-            settings = Settings.load(overrides, configFile);
-        } catch (ConfigException e) {
-            err.println("weft: " + e.getMessage());
-            return EXIT_USAGE;
-        }
         List<ConfigEntry> effective;
         try {
-            effective = EffectiveConfig.describe(overrides, configFile, System.getenv(), System.getProperties());
+            // Built once: Settings reads it, and /config describes it.
+            Config merged = Settings.buildConfig(overrides, configFile, System.getenv());
+            settings = Settings.from(merged);
+            effective = EffectiveConfig.describe(merged, overrides, configFile, System.getenv(), System.getProperties());
         } catch (ConfigException e) {
             err.println("weft: " + e.getMessage());
             return EXIT_USAGE;
@@ -113,7 +111,6 @@ public final class Main {
             Thread.ofPlatform().daemon().name("weft-tls-warmup").start(Main::warmUpTls);
             signals.onRepeat(signal -> {
                 log.log(System.Logger.Level.WARNING, "second signal " + signal + " during shutdown: exiting at once");
-                Logging.shutdown();
                 Runtime.getRuntime().halt(EXIT_ABANDONED);
             });
 

@@ -38,16 +38,13 @@ final class Settings {
     }
 
     /**
-     * Loads and validates the settings.
+     * The configuration the settings are read from ({@link #from}), highest priority first: the
+     * command line's {@code key=value} pairs, system properties, the environment, the extra YAML
+     * file, the defaults ({@code application.yaml}).
      *
-     * @param overrides {@code key=value} pairs from the command line
      * @param configFile an extra YAML file, or null
-     * @throws ConfigException naming the first bad key
+     * @throws ConfigException if that file cannot be read
      */
-    static Settings load(Map<String, String> overrides, Path configFile) throws ConfigException {
-        return from(buildConfig(overrides, configFile, System.getenv()));
-    }
-
     static Config buildConfig(Map<String, String> overrides, Path configFile, Map<String, String> env) throws ConfigException {
         Map<String, String> fromEnv = new HashMap<>();
         for (Setting<?> s : Catalogue.KEYS) {
