@@ -22,7 +22,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * job channel, the workers square each job, and the caller drains the results channel until it
  * closes. Side by side: the same pool built from the JDK's {@link ArrayBlockingQueue}s (job queue
  * 1024, results queue 8 = workers, like Weft's) and 8 virtual threads, ended by poison pills.
- * Go's twin: {@code BenchmarkWorkerPool8} in {@code benchmarks/go}.
+ * Go's twin: {@code BenchmarkWorkerPool8} in {@code benchmarks/go}. Every thread of both pools,
+ * the consumer too, is virtual, as every goroutine of Go's is: a consumer on a platform thread
+ * would pay an OS-level park and unpark each time the results run dry.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -41,53 +43,57 @@ public class WorkerPoolBenchmark {
     @Benchmark
     @OperationsPerInvocation(JOBS)
     public long workerPool8() throws Exception {
-        Channel<Integer> jobs = Channel.buffered(1024);
-        Thread producer = Vt.start(() -> {
-            for (int i = 0; i < JOBS; i++) {
-                jobs.send(i);
+        long[] sum = new long[1];
+        Vt.runAll(() -> {
+            Channel<Integer> jobs = Channel.buffered(1024);
+            Thread producer = Vt.start(() -> {
+                for (int i = 0; i < JOBS; i++) {
+                    jobs.send(i);
+                }
+                jobs.close();
+            });
+            WorkerPool<Integer, Long> pool = WorkerPool.start(Context.background(), jobs, WORKERS, j -> (long) j * j);
+            for (WorkerPool.Result<Integer, Long> r : pool.results()) {
+                sum[0] += r.value();
             }
-            jobs.close();
+            producer.join();
         });
-        WorkerPool<Integer, Long> pool = WorkerPool.start(Context.background(), jobs, WORKERS, j -> (long) j * j);
-        long sum = 0;
-        for (WorkerPool.Result<Integer, Long> r : pool.results()) {
-            sum += r.value();
-        }
-        producer.join();
-        return sum;
+        return sum[0];
     }
 
     @Benchmark
     @OperationsPerInvocation(JOBS)
     public long jdkArrayBlockingQueuePool8() throws Exception {
-        BlockingQueue<Integer> jobs = new ArrayBlockingQueue<>(1024);
-        BlockingQueue<Long> results = new ArrayBlockingQueue<>(WORKERS);
-        Thread producer = Vt.start(() -> {
-            for (int i = 0; i < JOBS; i++) {
-                jobs.put(i);
-            }
-            for (int w = 0; w < WORKERS; w++) {
-                jobs.put(STOP);
-            }
-        });
-        for (int w = 0; w < WORKERS; w++) {
-            Vt.start(() -> {
-                for (Integer j = jobs.take(); j != STOP; j = jobs.take()) {
-                    results.put((long) j * j);
+        long[] sum = new long[1];
+        Vt.runAll(() -> {
+            BlockingQueue<Integer> jobs = new ArrayBlockingQueue<>(1024);
+            BlockingQueue<Long> results = new ArrayBlockingQueue<>(WORKERS);
+            Thread producer = Vt.start(() -> {
+                for (int i = 0; i < JOBS; i++) {
+                    jobs.put(i);
                 }
-                results.put(DONE);
+                for (int w = 0; w < WORKERS; w++) {
+                    jobs.put(STOP);
+                }
             });
-        }
-        long sum = 0;
-        for (int finished = 0; finished < WORKERS; ) {
-            Long r = results.take();
-            if (r == DONE) {
-                finished++;
-            } else {
-                sum += r;
+            for (int w = 0; w < WORKERS; w++) {
+                Vt.start(() -> {
+                    for (Integer j = jobs.take(); j != STOP; j = jobs.take()) {
+                        results.put((long) j * j);
+                    }
+                    results.put(DONE);
+                });
             }
-        }
-        producer.join();
-        return sum;
+            for (int finished = 0; finished < WORKERS; ) {
+                Long r = results.take();
+                if (r == DONE) {
+                    finished++;
+                } else {
+                    sum[0] += r;
+                }
+            }
+            producer.join();
+        });
+        return sum[0];
     }
 }

@@ -318,6 +318,11 @@ final class CancelNode extends AbstractContext implements CancelContext {
 
         @Override
         public boolean remove() {
+            if (done != null) {
+                // Done: the set was handed to the canceller, so there is nothing to remove, and a
+                // crowd of woken waiters deregistering at once must not queue on this lock.
+                return false;
+            }
             lock.lock();
             try {
                 return registrations != null && registrations.remove(this);
