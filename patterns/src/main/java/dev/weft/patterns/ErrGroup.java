@@ -190,7 +190,14 @@ public final class ErrGroup implements AutoCloseable {
             waiting = queue.size();
             // The last look, after publishing `waiting`: a slot freed before that was not handed
             // to anybody, so take it here.
-            if (tryAdmit()) {
+            boolean admitted;
+            try {
+                admitted = tryAdmit();
+            } catch (IllegalStateException closedMeanwhile) {
+                dequeue(me); // queued, nobody may grant it a slot that close() would wait for
+                throw closedMeanwhile;
+            }
+            if (admitted) {
                 dequeue(me);
                 return;
             }
