@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * does them. Go's twin: {@code BenchmarkCancel10kWaiters} in {@code benchmarks/go}.
  *
  * <p>Single-shot, since each cancel needs 10,000 fresh waiters: 50 measured cancels per fork (Go
- * averages 20 per sample) so the error bar is narrow. The set-up waits until every waiter is
+ * averages 50 per sample too) so the error bar is narrow. The set-up waits until every waiter is
  * parked (a straggler would see the context done on entry, which costs less), then collects its
  * own garbage, so that a collection of 10,000 threads' set-up does not land inside one sample.
  */
