@@ -99,10 +99,10 @@ func errGroup(b *testing.B, limit int) {
 func BenchmarkErrGroupNoLimit(b *testing.B) { errGroup(b, -1) }
 func BenchmarkErrGroupLimit64(b *testing.B) { errGroup(b, 64) }
 
-// WorkerPoolBenchmark: 8 workers, jobs channel 1024, results channel 8, per job.
-func BenchmarkWorkerPool8(b *testing.B) {
+// WorkerPoolBenchmark: 8 workers, jobs channel 1024, results channel 8 (or 64), per job.
+func workerPool8(b *testing.B, resultsCapacity int) {
 	jobs := make(chan int, 1024)
-	results := make(chan int64, 8)
+	results := make(chan int64, resultsCapacity)
 	go func() {
 		for i := 0; i < b.N; i++ {
 			jobs <- i
@@ -129,6 +129,9 @@ func BenchmarkWorkerPool8(b *testing.B) {
 	}
 	_ = sum
 }
+
+func BenchmarkWorkerPool8(b *testing.B)          { workerPool8(b, 8) }
+func BenchmarkWorkerPool8Results64(b *testing.B) { workerPool8(b, 64) }
 
 // CancellationBenchmark: one cancel reaching 10,000 goroutines parked in a select on an empty
 // channel and ctx.Done(), until all have returned; per cancel (set-up outside the timer).

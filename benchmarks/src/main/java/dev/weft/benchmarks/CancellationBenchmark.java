@@ -6,6 +6,7 @@ import dev.weft.patterns.Context;
 import dev.weft.patterns.ContextDoneException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -22,13 +23,18 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Cancellation reaching 10,000 waiters: 10,000 virtual threads blocked in {@code receive(ctx)}
  * on an empty channel (set up outside the measurement); one operation is {@code cancel()} plus the
- * wait until every one of them has returned. Go's twin: {@code BenchmarkCancel10kWaiters} in
- * {@code benchmarks/go}.
+ * wait until every one of them has returned, both on a virtual thread, as Go's benchmark goroutine
+ * does them. Go's twin: {@code BenchmarkCancel10kWaiters} in {@code benchmarks/go}.
+ *
+ * <p>Single-shot, since each cancel needs 10,000 fresh waiters: 50 measured cancels per fork (Go
+ * averages 50 per sample too) so the error bar is narrow. The set-up waits until every waiter is
+ * parked (a straggler would see the context done on entry, which costs less), then collects its
+ * own garbage, so that a collection of 10,000 threads' set-up does not land inside one sample.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 5)
-@Measurement(iterations = 20)
+@Warmup(iterations = 10)
+@Measurement(iterations = 50)
 @Fork(1)
 @State(Scope.Benchmark)
 public class CancellationBenchmark {
@@ -43,12 +49,11 @@ public class CancellationBenchmark {
         ctx = Context.withCancel(Context.background());
         Channel<Integer> empty = Channel.unbuffered();
         returned = new CountDownLatch(WAITERS);
-        CountDownLatch parked = new CountDownLatch(WAITERS);
         CancelContext mine = ctx;
         CountDownLatch done = returned;
+        Thread[] waiters = new Thread[WAITERS];
         for (int i = 0; i < WAITERS; i++) {
-            Vt.start(() -> {
-                parked.countDown();
+            waiters[i] = Vt.start(() -> {
                 try {
                     empty.receive(mine);
                 } catch (ContextDoneException expected) {
@@ -56,15 +61,20 @@ public class CancellationBenchmark {
                 }
             });
         }
-        // Counted down just before receive(): a straggler not yet parked when cancel() runs
-        // sees the context done on entry, which is also cancellation reaching it.
-        parked.await();
+        for (Thread t : waiters) {
+            while (t.getState() != Thread.State.WAITING) {
+                LockSupport.parkNanos(100_000); // not a spin: the waiters need both carriers
+            }
+        }
+        System.gc();
     }
 
     @Benchmark
     public void cancelReaches10kWaiters() throws InterruptedException {
-        ctx.cancel();
-        returned.await();
+        Vt.runAll(() -> {
+            ctx.cancel();
+            returned.await();
+        });
     }
 
     @TearDown(Level.Invocation)

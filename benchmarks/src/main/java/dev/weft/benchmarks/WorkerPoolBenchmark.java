@@ -21,8 +21,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * An 8-worker {@link WorkerPool} processing 1,000,000 trivial jobs, per job: a producer feeds the
  * job channel, the workers square each job, and the caller drains the results channel until it
  * closes. Side by side: the same pool built from the JDK's {@link ArrayBlockingQueue}s (job queue
- * 1024, results queue 8 = workers, like Weft's) and 8 virtual threads, ended by poison pills.
- * Go's twin: {@code BenchmarkWorkerPool8} in {@code benchmarks/go}.
+ * 1024, results queue of the same capacity as Weft's) and 8 virtual threads, ended by poison
+ * pills. Each at the default results capacity (8 = workers) and at 64.
+ * Go's twin: {@code BenchmarkWorkerPool8} in {@code benchmarks/go}. Every thread of both pools,
+ * the consumer too, is virtual, as every goroutine of Go's is: a consumer on a platform thread
+ * would pay an OS-level park and unpark each time the results run dry.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -41,53 +44,78 @@ public class WorkerPoolBenchmark {
     @Benchmark
     @OperationsPerInvocation(JOBS)
     public long workerPool8() throws Exception {
-        Channel<Integer> jobs = Channel.buffered(1024);
-        Thread producer = Vt.start(() -> {
-            for (int i = 0; i < JOBS; i++) {
-                jobs.send(i);
-            }
-            jobs.close();
-        });
-        WorkerPool<Integer, Long> pool = WorkerPool.start(Context.background(), jobs, WORKERS, j -> (long) j * j);
-        long sum = 0;
-        for (WorkerPool.Result<Integer, Long> r : pool.results()) {
-            sum += r.value();
-        }
-        producer.join();
-        return sum;
+        return weft(WORKERS);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(JOBS)
+    public long workerPool8Results64() throws Exception {
+        return weft(64);
     }
 
     @Benchmark
     @OperationsPerInvocation(JOBS)
     public long jdkArrayBlockingQueuePool8() throws Exception {
-        BlockingQueue<Integer> jobs = new ArrayBlockingQueue<>(1024);
-        BlockingQueue<Long> results = new ArrayBlockingQueue<>(WORKERS);
-        Thread producer = Vt.start(() -> {
-            for (int i = 0; i < JOBS; i++) {
-                jobs.put(i);
-            }
-            for (int w = 0; w < WORKERS; w++) {
-                jobs.put(STOP);
-            }
-        });
-        for (int w = 0; w < WORKERS; w++) {
-            Vt.start(() -> {
-                for (Integer j = jobs.take(); j != STOP; j = jobs.take()) {
-                    results.put((long) j * j);
+        return jdk(WORKERS);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(JOBS)
+    public long jdkArrayBlockingQueuePool8Results64() throws Exception {
+        return jdk(64);
+    }
+
+    private static long weft(int resultsCapacity) throws InterruptedException {
+        long[] sum = new long[1];
+        Vt.runAll(() -> {
+            Channel<Integer> jobs = Channel.buffered(1024);
+            Thread producer = Vt.start(() -> {
+                for (int i = 0; i < JOBS; i++) {
+                    jobs.send(i);
                 }
-                results.put(DONE);
+                jobs.close();
             });
-        }
-        long sum = 0;
-        for (int finished = 0; finished < WORKERS; ) {
-            Long r = results.take();
-            if (r == DONE) {
-                finished++;
-            } else {
-                sum += r;
+            WorkerPool<Integer, Long> pool =
+                    WorkerPool.start(Context.background(), jobs, WORKERS, resultsCapacity, null, j -> (long) j * j);
+            for (WorkerPool.Result<Integer, Long> r : pool.results()) {
+                sum[0] += r.value();
             }
-        }
-        producer.join();
-        return sum;
+            producer.join();
+        });
+        return sum[0];
+    }
+
+    private static long jdk(int resultsCapacity) throws InterruptedException {
+        long[] sum = new long[1];
+        Vt.runAll(() -> {
+            BlockingQueue<Integer> jobs = new ArrayBlockingQueue<>(1024);
+            BlockingQueue<Long> results = new ArrayBlockingQueue<>(resultsCapacity);
+            Thread producer = Vt.start(() -> {
+                for (int i = 0; i < JOBS; i++) {
+                    jobs.put(i);
+                }
+                for (int w = 0; w < WORKERS; w++) {
+                    jobs.put(STOP);
+                }
+            });
+            for (int w = 0; w < WORKERS; w++) {
+                Vt.start(() -> {
+                    for (Integer j = jobs.take(); j != STOP; j = jobs.take()) {
+                        results.put((long) j * j);
+                    }
+                    results.put(DONE);
+                });
+            }
+            for (int finished = 0; finished < WORKERS; ) {
+                Long r = results.take();
+                if (r == DONE) {
+                    finished++;
+                } else {
+                    sum[0] += r;
+                }
+            }
+            producer.join();
+        });
+        return sum[0];
     }
 }

@@ -1,6 +1,8 @@
 package dev.weft.patterns;
 
 import dev.weft.patterns.Waiter.Node;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -108,6 +110,23 @@ public final class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
 
     /** Blocked receivers, oldest first. Invariant: non-empty only while the buffer is empty. */
     private final Waiter.Queue receivers = new Waiter.Queue();
+
+    /**
+     * Nodes left queued by cancelled waiters that found the lock busy (an estimate, only ever
+     * too high). Such a node is stale, its waiter completed, so whoever reaches it drops it; an
+     * enqueue sweeps them once they are as many as half the queued nodes, so they cannot pile up.
+     */
+    private volatile int abandoned;
+
+    private static final VarHandle ABANDONED;
+
+    static {
+        try {
+            ABANDONED = MethodHandles.lookup().findVarHandle(Channel.class, "abandoned", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /**
      * Creates a channel: Go's {@code make(chan T, capacity)}.
@@ -289,7 +308,7 @@ public final class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
             }
             waiter = new Waiter();
             node = new Node(waiter, this, 0, true, value);
-            senders.add(node);
+            enqueueLocked(node);
         } finally {
             lock.unlock();
         }
@@ -382,7 +401,7 @@ public final class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
             }
             waiter = new Waiter();
             node = new Node(waiter, this, 0, false, null);
-            receivers.add(node);
+            enqueueLocked(node);
         } finally {
             lock.unlock();
         }
@@ -511,21 +530,21 @@ public final class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
         return buffer.length;
     }
 
-    /** Queued receivers (including stale ones not yet dropped); for tests. */
+    /** Queued receivers still waiting (stale nodes not counted); for tests. */
     int waitingReceivers() {
         lock.lock();
         try {
-            return receivers.size();
+            return receivers.waitingCount();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Queued senders (including stale ones not yet dropped); for tests. */
+    /** Queued senders still waiting (stale nodes not counted); for tests. */
     int waitingSenders() {
         lock.lock();
         try {
-            return senders.size();
+            return senders.waitingCount();
         } finally {
             lock.unlock();
         }
@@ -658,12 +677,25 @@ public final class Channel<T> implements ReceiveChannel<T>, SendChannel<T> {
 
     /** Under {@link #lock}: queues a node of a waiter that found nothing ready. Never on closed. */
     void enqueueLocked(Node node) {
+        int left = abandoned;
+        if (left > 0 && left >= (senders.size() + receivers.size()) / 2) {
+            ABANDONED.getAndAdd(this, -left);
+            senders.dropCompleted();
+            receivers.dropCompleted();
+        }
         (node.isSend ? senders : receivers).add(node);
     }
 
-    /** Removes {@code node} from its queue if it is still there; takes the lock. */
+    /**
+     * Removes a cancelled waiter's {@code node} from its queue if it is still there. If the lock
+     * is busy, leaves it there as stale instead of waiting: when one cancel wakes thousands of
+     * waiters of one channel, they would otherwise all queue on this lock just to unlink.
+     */
     void unlink(Node node) {
-        lock.lock();
+        if (!lock.tryLock()) {
+            ABANDONED.getAndAdd(this, 1);
+            return;
+        }
         try {
             (node.isSend ? senders : receivers).unlink(node);
         } finally {

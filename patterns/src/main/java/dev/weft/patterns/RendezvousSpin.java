@@ -1,8 +1,9 @@
 package dev.weft.patterns;
 
 /**
- * How long a blocked operation on one unbuffered channel checks for its partner before it parks:
- * an adaptive spin, in the manner of HotSpot's adaptive spinning on a monitor.
+ * How long a blocked operation on one unbuffered channel checks for its partner before it parks
+ * (and, the same way, how long {@link ErrGroup#go} at its limit watches for a slot): an adaptive
+ * spin, in the manner of HotSpot's adaptive spinning on a monitor.
  *
  * <p>A hand-off between two threads on different carriers usually completes within a few hundred
  * nanoseconds, far less than a park and unpark through the scheduler, so a short spin first saves

@@ -66,6 +66,11 @@ final class Waiter {
         LockSupport.unpark(thread);
     }
 
+    /** Whether some node (or an interrupt) has completed this waiter; then its other nodes are stale. */
+    boolean completed() {
+        return fired != null;
+    }
+
     /**
      * Parks until some node fires this waiter, a context in {@code contexts} is done (which fires
      * the matching node of {@code contextNodes}), or the thread is interrupted (which fires
@@ -225,6 +230,28 @@ final class Waiter {
         /** Nodes queued, including ones whose waiter has already been completed elsewhere. */
         int size() {
             return size;
+        }
+
+        /** Nodes queued whose waiter still waits. */
+        int waitingCount() {
+            int n = 0;
+            for (Node node = head; node != null; node = node.next) {
+                if (!node.waiter.completed()) {
+                    n++;
+                }
+            }
+            return n;
+        }
+
+        /** Unlinks every node whose waiter was completed elsewhere (stale nodes). */
+        void dropCompleted() {
+            for (Node node = head; node != null; ) {
+                Node next = node.next;
+                if (node.waiter.completed()) {
+                    unlink(node);
+                }
+                node = next;
+            }
         }
     }
 }

@@ -23,9 +23,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * process it; send the result (honouring {@code ctx}). A job that throws does not stop its
  * worker: the failure becomes a {@link Result}. A worker stops when the job channel is closed and
  * drained, or when {@code ctx} is done (a job or result in hand is then dropped, as in Go), or when
- * its thread is interrupted. The results channel has capacity {@code workers}, so a slow consumer
- * holds the workers back (backpressure) instead of letting results pile up; a consumer that stops
- * reading must cancel {@code ctx}, or the workers stay blocked on send (Go's goroutine leak).
+ * its thread is interrupted. The results channel has capacity {@code workers} (or the {@code
+ * resultsCapacity} given), so a slow consumer holds the workers back (backpressure) instead of
+ * letting results pile up; a consumer that stops reading must cancel {@code ctx}, or the workers
+ * stay blocked on send (Go's goroutine leak).
+ *
+ * <p><b>Results capacity.</b> With the default, workers and consumer proceed nearly in
+ * lock-step when jobs are short: the buffer is full or empty most of the time, so most results
+ * cost a park and an unpark of a worker or of the consumer. A larger buffer (Go's examples use
+ * one as large as the job count) lets them run in bursts: for trivial jobs, 64 instead of 8
+ * halves the cost per job (docs/BENCHMARKS.md). It bounds only how far the workers may run
+ * ahead of the consumer.
  *
  * <p><b>Memory visibility:</b> processing a job happens-before its result is received; everything
  * every worker did happens-before the results channel reports closed and {@link #await()} returns.
@@ -78,8 +86,8 @@ public final class WorkerPool<J, R> {
     private final ReceiveChannel<Result<J, R>> resultsView;
     private final WaitGroup running = new WaitGroup();
 
-    private WorkerPool(int workers) {
-        this.results = new Channel<>(workers);
+    private WorkerPool(int resultsCapacity) {
+        this.results = new Channel<>(resultsCapacity);
         this.resultsView = results.receiveOnly();
     }
 
@@ -117,13 +125,35 @@ public final class WorkerPool<J, R> {
      */
     public static <J, R> WorkerPool<J, R> start(Context ctx, ReceiveChannel<J> jobs, int workers,
                                                  RateLimiter limiter, Task<? super J, ? extends R> task) {
+        return start(ctx, jobs, workers, workers, limiter, task);
+    }
+
+    /**
+     * As {@link #start(Context, ReceiveChannel, int, RateLimiter, Task)}, with a results channel
+     * of {@code resultsCapacity} instead of {@code workers} (see "Results capacity" above).
+     *
+     * @param ctx stops the workers when done
+     * @param jobs the job channel
+     * @param workers the number of workers, at least 1
+     * @param resultsCapacity how many results may wait for the consumer, at least 1
+     * @param limiter the rate limit; null for none
+     * @param task processes a job
+     * @param <J> the job type
+     * @param <R> the result value type
+     * @return the running pool
+     */
+    public static <J, R> WorkerPool<J, R> start(Context ctx, ReceiveChannel<J> jobs, int workers, int resultsCapacity,
+                                                 RateLimiter limiter, Task<? super J, ? extends R> task) {
         Objects.requireNonNull(ctx, "ctx");
         Objects.requireNonNull(jobs, "jobs");
         Objects.requireNonNull(task, "task");
         if (workers < 1) {
             throw new IllegalArgumentException("workers must be >= 1: " + workers);
         }
-        WorkerPool<J, R> pool = new WorkerPool<>(workers);
+        if (resultsCapacity < 1) {
+            throw new IllegalArgumentException("resultsCapacity must be >= 1: " + resultsCapacity);
+        }
+        WorkerPool<J, R> pool = new WorkerPool<>(resultsCapacity);
         AtomicInteger remaining = new AtomicInteger(workers);
         pool.running.add(workers);
         for (int i = 0; i < workers; i++) {
@@ -186,7 +216,7 @@ public final class WorkerPool<J, R> {
 
     /**
      * The results, in completion order; closed once every worker has finished. Capacity: the
-     * number of workers. Receive-only: the pool's last worker closes it, nobody else can.
+     * number of workers, or the {@code resultsCapacity} given. Receive-only: the pool's last worker closes it, nobody else can.
      *
      * @return the results channel's receiving end
      */

@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -73,20 +74,32 @@ class WorkerPoolTest {
 
     @Test
     void aSlowConsumerAppliesBackpressure() throws Exception {
+        assertBackpressure(2, 2, (jobs, task) -> WorkerPool.start(Context.background(), jobs, 2, task));
+    }
+
+    @Test
+    void aLargerResultsBufferStillHoldsTheWorkersBack() throws Exception {
+        assertBackpressure(2, 10, (jobs, task) -> WorkerPool.start(Context.background(), jobs, 2, 10, null, task));
+    }
+
+    /** Nobody reads results: the buffer fills to {@code capacity}, plus one result in hand per worker. */
+    private static void assertBackpressure(int workers, int capacity,
+            BiFunction<Channel<Integer>, WorkerPool.Task<Integer, Integer>, WorkerPool<Integer, Integer>> start)
+            throws Exception {
         Channel<Integer> jobs = Channel.buffered(100);
         for (int i = 0; i < 100; i++) {
             jobs.send(i);
         }
         jobs.close();
         AtomicInteger processed = new AtomicInteger();
-        WorkerPool<Integer, Integer> pool = WorkerPool.start(Context.background(), jobs, 2, n -> {
+        WorkerPool<Integer, Integer> pool = start.apply(jobs, n -> {
             processed.incrementAndGet();
             return n;
         });
-        // Nobody reads results: capacity 2, plus one result in hand per worker.
-        awaitTrue("results buffer full", () -> pool.results().len() == 2);
+        awaitTrue("results buffer full", () -> pool.results().len() == capacity);
         assertFalse(pool.await(BRIEF));
-        assertTrue(processed.get() <= 4, "processed " + processed.get());
+        assertEquals(capacity, pool.results().cap());
+        assertTrue(processed.get() <= capacity + workers, "processed " + processed.get());
         int received = 0;
         for (WorkerPool.Result<Integer, Integer> ignored : pool.results()) {
             received++;
@@ -145,6 +158,8 @@ class WorkerPoolTest {
     void argumentsAreChecked() {
         assertThrows(IllegalArgumentException.class,
                 () -> WorkerPool.start(Context.background(), Channel.unbuffered(), 0, n -> n));
+        assertThrows(IllegalArgumentException.class,
+                () -> WorkerPool.start(Context.background(), Channel.unbuffered(), 1, 0, null, n -> n));
     }
 
     @Test
