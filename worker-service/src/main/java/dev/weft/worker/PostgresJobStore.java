@@ -45,12 +45,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code weft_jobs}, migrated by Flyway at {@link #open()}.
  *
  * <ul>
- *   <li><b>Claiming.</b> The oldest runnable row ({@code run_at <= now()}, no lease) is taken
+ *   <li><b>Claiming.</b> The oldest runnable rows ({@code run_at <= now()}, no lease) are taken
  *       with {@code FOR UPDATE SKIP LOCKED} in one short statement that also sets the lease
  *       ({@code locked_until = now() + worker.lease}, the database clock, never the pod's) and
- *       counts the attempt. Submissions {@code NOTIFY}; an idle replica {@code LISTEN}s and claims
- *       within milliseconds, and polls every {@link Options#poll()} for what a notification missed
+ *       counts the attempt: one statement for every claimer that asked while the previous one ran
+ *       ({@link Coalescer}), so as many jobs as there are idle workers. A submission wakes this
+ *       replica's claimers directly and {@code NOTIFY}s the others, at most once per {@link
+ *       #NOTIFY_EVERY} (a {@code NOTIFY} serialises commits on a global lock); an idle replica
+ *       {@code LISTEN}s, and polls every {@link Options#poll()} for what a notification missed
  *       (a retry's {@code run_at}, a dropped listener connection).</li>
+ *   <li><b>Durability.</b> Submissions commit synchronously in batches (one statement for the
+ *       submissions that arrived while the previous batch ran): a 202 survives a server crash.
+ *       Claims, heartbeats and job ends (also batched) commit asynchronously ({@link
+ *       #ASYNC_COMMIT}): a server crash may lose the last few hundred milliseconds of them, which
+ *       leaves a job RUNNING under a lease nobody renews, so the reaper runs it again:
+ *       at-least-once, as any lease expiry already makes it.</li>
  *   <li><b>Leases.</b> A heartbeat thread renews every lease this replica holds each third of
  *       the lease. A lease it could not renew for 80% of its length is given up: the attempt is
  *       cancelled ({@link Claim#lease()}), since the reaper of another replica may soon hand the
@@ -59,8 +68,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       {@code worker.max-attempts} attempts: the attempt limit holds across replicas.</li>
  *   <li><b>Backoff</b> of a retryable failure is the row's {@code run_at}; the worker is free meanwhile.</li>
  *   <li><b>Shutdown:</b> {@link #release} hands a running job back, its attempt not counted.</li>
- *   <li><b>Bound:</b> {@code worker.queue-capacity} bounds the QUEUED rows of the whole cluster
- *       (checked in the insert, so concurrent submissions may overshoot it by a few).</li>
+ *   <li><b>Bound:</b> {@code worker.queue-capacity} bounds the QUEUED rows of the whole cluster,
+ *       checked in the insert. Exact on one replica (one insert batch at a time); with R replicas
+ *       it can be overshot by the batches in flight on the others: at most (R - 1) x {@link
+ *       #MOST_AT_ONCE} jobs.</li>
  *   <li><b>Failure:</b> every method that reaches the database throws {@link
  *       StoreUnavailableException} when it cannot, and counts it in {@code
  *       weft_job_store_errors_total}; claiming backs off and resumes by itself.</li>
@@ -170,9 +181,7 @@ public final class PostgresJobStore implements JobStore {
 
     public PostgresJobStore(Options options, MeterRegistry registry) {
         this.options = options;
-        this.errors = Counter.builder("weft.job.store.errors")
-                .description("Job store operations that failed because the database could not be reached or refused")
-                .register(registry);
+        this.errors = WorkerMetrics.storeErrors(registry);
     }
 
     /** Connects, migrates (safe when replicas start together), and starts listening and heartbeating. */
@@ -228,21 +237,28 @@ public final class PostgresJobStore implements JobStore {
     // ---- admission and reads ----
 
     /**
-     * One statement for a batch of submissions; a row whose {@code Idempotency-Key} exists is
-     * skipped (not returned). Rows go in in array order, and a batch is sorted by key, so two
-     * replicas inserting the same keys lock them in the same order and cannot deadlock.
+     * One statement, so one round trip and one durable commit, for a batch of submissions: the
+     * QUEUED count is read once, up to the bound (no more is needed), and only as many rows as
+     * there is room for go in. A row whose {@code Idempotency-Key} exists is skipped. Rows go in
+     * in array order, and a batch is sorted by key, so two replicas inserting the same keys lock
+     * them in the same order and cannot deadlock.
      */
     private static final String INSERT = """
+            WITH room AS (SELECT ? - count(*) AS n FROM (SELECT 1 FROM weft_jobs WHERE state = 'QUEUED' LIMIT ?) q)
             INSERT INTO weft_jobs (id, type, payload, state, idempotency_key, fingerprint)
             SELECT v.id, v.type, v.payload::json, 'QUEUED', v.key, v.fingerprint
-            FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[]) AS v(id, type, payload, key, fingerprint)
+            FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[])
+                 WITH ORDINALITY AS v(id, type, payload, key, fingerprint, n), room
+            WHERE v.n <= room.n
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING id, submitted_at""";
 
     /**
      * Stores the job in a batch with the submissions that arrived while the previous batch ran
-     * ({@link Coalescer}): one transaction, committed durably (a 202 means the job survives a
-     * server crash), then workers are woken.
+     * ({@link Coalescer}), committed durably (a 202 means the job survives a server crash), then
+     * wakes a worker here and, through {@link #notifyOthers}, the other replicas. One batch at a
+     * time, so on one replica the bound is exact; across replicas, each other replica's batch in
+     * flight (at most {@link #MOST_AT_ONCE} jobs) is not yet counted.
      */
     @Override
     public Admission add(NewJob n) {
@@ -253,17 +269,15 @@ public final class PostgresJobStore implements JobStore {
         List<NewJob> byKey = new ArrayList<>(batch);
         byKey.sort(Comparator.comparing((NewJob n) -> n.idempotency() == null ? "" : n.idempotency().key()));
         Map<UUID, Admission> out = sql(c -> {
-            c.setAutoCommit(false);
-            try {
-                Map<UUID, Admission> done = insertAll(c, byKey);
-                c.commit();
-                return done;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+            Map<UUID, Instant> added = insert(c, byKey);
+            Map<UUID, Admission> done = new HashMap<>();
+            for (NewJob n : byKey) {
+                Instant at = added.get(n.id());
+                done.put(n.id(), at != null
+                        ? new Added(new Job.Snapshot(n.id(), n.type(), JobState.QUEUED, 0, at, null, null, null, null))
+                        : seen(c, n));
             }
+            return done;
         });
         if (out.values().stream().anyMatch(Added.class::isInstance)) {
             wake.trySend(Boolean.TRUE);
@@ -272,48 +286,8 @@ public final class PostgresJobStore implements JobStore {
         return batch.stream().map(n -> out.get(n.id())).toList();
     }
 
-    /**
-     * Inserts as many of {@code jobs} as the bound has room for, in one transaction: the QUEUED
-     * count is read once (each replica runs one insert batch at a time, so only other replicas'
-     * uncommitted batches can pass the bound), then jobs go in while there is room; a job whose key
-     * was seen is a {@link Duplicate} or {@link KeyReused} and takes no room.
-     */
-    private Map<UUID, Admission> insertAll(Connection c, List<NewJob> jobs) throws SQLException {
-        Map<UUID, Admission> out = new HashMap<>();
-        int room = options.queueCapacity() - queued(c, options.queueCapacity());
-        int next = 0;
-        while (next < jobs.size() && room > 0) {
-            List<NewJob> chunk = jobs.subList(next, Math.min(jobs.size(), next + room));
-            next += chunk.size();
-            Map<UUID, Instant> added = insert(c, chunk);
-            room -= added.size();
-            for (NewJob n : chunk) {
-                Instant at = added.get(n.id());
-                out.put(n.id(), at != null
-                        ? new Added(new Job.Snapshot(n.id(), n.type(), JobState.QUEUED, 0, at, null, null, null, null))
-                        : seen(c, n));
-            }
-        }
-        for (NewJob n : jobs.subList(next, jobs.size())) {
-            out.put(n.id(), seen(c, n));
-        }
-        return out;
-    }
-
-    /** QUEUED rows in the whole cluster, counted up to {@code limit} (all the bound needs). */
-    private static int queued(Connection c, int limit) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT count(*) FROM (SELECT 1 FROM weft_jobs WHERE state = 'QUEUED' LIMIT ?) q")) {
-            ps.setInt(1, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        }
-    }
-
-    /** Inserts {@code jobs}; returns the submission time of each one stored (not those whose key exists). */
-    private static Map<UUID, Instant> insert(Connection c, List<NewJob> jobs) throws SQLException {
+    /** Inserts what there is room for; returns the submission time of each job stored. */
+    private Map<UUID, Instant> insert(Connection c, List<NewJob> jobs) throws SQLException {
         int n = jobs.size();
         Object[] ids = new Object[n];
         Object[] types = new Object[n];
@@ -330,11 +304,13 @@ public final class PostgresJobStore implements JobStore {
         }
         Map<UUID, Instant> added = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-            ps.setArray(1, c.createArrayOf("uuid", ids));
-            ps.setArray(2, c.createArrayOf("text", types));
-            ps.setArray(3, c.createArrayOf("text", payloads));
-            ps.setArray(4, c.createArrayOf("text", keys));
-            ps.setArray(5, c.createArrayOf("text", fingerprints));
+            ps.setInt(1, options.queueCapacity());
+            ps.setInt(2, options.queueCapacity());
+            ps.setArray(3, c.createArrayOf("uuid", ids));
+            ps.setArray(4, c.createArrayOf("text", types));
+            ps.setArray(5, c.createArrayOf("text", payloads));
+            ps.setArray(6, c.createArrayOf("text", keys));
+            ps.setArray(7, c.createArrayOf("text", fingerprints));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     added.put(rs.getObject(1, UUID.class), instant(rs, 2));
@@ -413,15 +389,19 @@ public final class PostgresJobStore implements JobStore {
      */
     private static final String ASYNC_COMMIT = "async AS (SELECT set_config('synchronous_commit', 'off', true))";
 
-    /** Takes up to {@code ?} runnable jobs, oldest first, under one lease token. */
+    /**
+     * Takes up to {@code ?} runnable jobs, oldest first, under one lease token. The ids go through
+     * an array so that even the generic plan of the prepared statement (which cannot know the
+     * limit is small) looks each row up by its key instead of scanning the table.
+     */
     private static final String CLAIM = """
-            WITH %s,
-            picked AS (SELECT id FROM weft_jobs
-                       WHERE state IN ('QUEUED', 'RUNNING') AND locked_until IS NULL AND run_at <= now()
-                       ORDER BY run_at, submitted_at LIMIT ? FOR UPDATE SKIP LOCKED)
+            WITH %s
             UPDATE weft_jobs j SET state = 'RUNNING', attempts = j.attempts + 1, started_at = coalesce(j.started_at, now()),
                    locked_by = ?, locked_until = now() + make_interval(secs => ?)
-            FROM picked, async WHERE j.id = picked.id
+            FROM async
+            WHERE j.id = ANY (ARRAY(SELECT id FROM weft_jobs
+                       WHERE state IN ('QUEUED', 'RUNNING') AND locked_until IS NULL AND run_at <= now()
+                       ORDER BY run_at, submitted_at LIMIT ? FOR UPDATE SKIP LOCKED))
             RETURNING j.id, j.type, j.payload, j.submitted_at, j.started_at, j.attempts""".formatted(ASYNC_COMMIT);
 
     @Override
@@ -467,9 +447,9 @@ public final class PostgresJobStore implements JobStore {
         List<Optional<Claim>> out = new ArrayList<>(claimers.size());
         sql(c -> {
             try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
-                ps.setInt(1, claimers.size());
-                ps.setString(2, token);
-                ps.setDouble(3, seconds(options.lease()));
+                ps.setString(1, token);
+                ps.setDouble(2, seconds(options.lease()));
+                ps.setInt(3, claimers.size());
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         CancelContext lease = Context.withCancel(running);
