@@ -32,25 +32,26 @@ import java.util.logging.Logger;
 /**
  * Trivial jobs end to end on a real PostgreSQL (submit, claim, complete): Weft's postgres job
  * store against db-scheduler's one-time tasks on the same database, in the same run. Not JMH: each
- * figure is one timed batch after one warm-up batch. Two measurements per queue:
+ * figure is one timed batch after one warm-up batch of the same size. Two measurements per queue:
  *
  * <ul>
- *   <li><b>throughput</b>: {@code JOBS} jobs submitted by 4 threads, timed from the first
- *       submission until the last job ran, 4 workers;</li>
+ *   <li><b>throughput</b>: {@code jobs} jobs submitted by {@code submitters} threads (default 4),
+ *       timed from the first submission until the last job ran, {@code workers} workers (default 4);</li>
  *   <li><b>submit-to-start when idle</b>: 200 jobs one at a time, each submitted only after the
  *       last one started; p50 and p99 of the time from the call to submit to the handler's
  *       first instruction.</li>
  * </ul>
  *
- * <p>Run with {@code java -cp benchmarks/target/benchmarks.jar dev.weft.benchmarks.PostgresQueueBenchmark [jobs]};
+ * <p>Run with {@code java -cp benchmarks/target/benchmarks.jar dev.weft.benchmarks.PostgresQueueBenchmark [jobs [submitters [workers]]]};
  * the database is {@code WEFT_TEST_POSTGRES_URL} (default: the one {@code .ci/run} sets up), in
  * schema {@code weft_bench}, dropped and created anew.
  */
 public final class PostgresQueueBenchmark {
 
     private static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/weft_test?user=weft&password=weft";
-    private static final int WORKERS = 4;
-    private static final int SUBMITTERS = 4;
+    /** Set once from the arguments, before anything runs. */
+    private static int WORKERS = 4;
+    private static int SUBMITTERS = 4;
     private static final int IDLE_SAMPLES = 200;
 
     /** db-scheduler's PostgreSQL table, as its documentation gives it. */
@@ -82,6 +83,8 @@ public final class PostgresQueueBenchmark {
     public static void main(String[] args) throws Exception {
         Logger.getLogger("").setLevel(Level.WARNING);
         int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
+        SUBMITTERS = args.length > 1 ? Integer.parseInt(args[1]) : SUBMITTERS;
+        WORKERS = args.length > 2 ? Integer.parseInt(args[2]) : WORKERS;
         String base = System.getenv().getOrDefault("WEFT_TEST_POSTGRES_URL", DEFAULT_URL);
         String url = base + (base.contains("?") ? "&" : "?") + "currentSchema=weft_bench";
         System.out.printf("%d trivial jobs, %d workers, %d submitters; %s%n", jobs, WORKERS, SUBMITTERS,
@@ -89,7 +92,7 @@ public final class PostgresQueueBenchmark {
         for (String name : List.of("weft", "db-scheduler")) {
             freshSchema(base);
             try (Queue q = name.equals("weft") ? weft(url) : dbScheduler(url)) {
-                throughput(q, jobs / 5, "warm-up");
+                throughput(q, jobs, "warm-up");
                 double perSecond = throughput(q, jobs, "measured");
                 long[] idle = idleLatencies(q);
                 System.out.printf("%-12s %8.0f jobs/s   submit-to-start idle p50 %6.2f ms  p99 %6.2f ms%n", name, perSecond,

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,7 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * End-to-end drills of the postgres job store on real launcher processes and a real PostgreSQL
  * server, found like the worker's tests through {@code WEFT_TEST_POSTGRES_URL} (default: the one
- * {@code .ci/run} sets up). Each test works in a schema of its own.
+ * {@code .ci/run} sets up). Each test works in a schema of its own, named after it and this test
+ * run ({@link #RUN}), so that two runs on one database at once do not collide; the run drops its
+ * schemas when its JVM exits.
  */
 class PostgresStoreIT {
 
@@ -46,13 +49,31 @@ class PostgresStoreIT {
     private static final Duration READY = Duration.ofSeconds(60);
     private static final Duration LIVENESS = Duration.ofSeconds(60);
 
+    /** Tells this test run's schemas from another's on the same database. */
+    private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+    private static final Set<String> CREATED = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (Connection c = DriverManager.getConnection(baseUrl()); Statement s = c.createStatement()) {
+                for (String schema : CREATED) {
+                    s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                }
+            } catch (SQLException e) {
+                System.err.println("could not drop the test schemas " + CREATED + ": " + e.getMessage());
+            }
+        }, "test-postgres-cleanup"));
+    }
+
     private static String baseUrl() {
         String url = System.getenv("WEFT_TEST_POSTGRES_URL");
         return url == null || url.isBlank() ? DEFAULT_URL : url;
     }
 
-    /** A fresh schema; skipped without a server, except under CI=true. */
-    private static String schema(String name) {
+    /** A fresh schema {@code name_<run>}; skipped without a server, except under CI=true. */
+    private static String schema(String prefix) {
+        String name = prefix + "_" + RUN;
+        CREATED.add(name);
         try (Connection c = DriverManager.getConnection(baseUrl()); Statement s = c.createStatement()) {
             s.execute("DROP SCHEMA IF EXISTS " + name + " CASCADE");
             s.execute("CREATE SCHEMA " + name);

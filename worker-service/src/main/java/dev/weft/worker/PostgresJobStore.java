@@ -27,11 +27,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,12 +45,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code weft_jobs}, migrated by Flyway at {@link #open()}.
  *
  * <ul>
- *   <li><b>Claiming.</b> The oldest runnable row ({@code run_at <= now()}, no lease) is taken
+ *   <li><b>Claiming.</b> The oldest runnable rows ({@code run_at <= now()}, no lease) are taken
  *       with {@code FOR UPDATE SKIP LOCKED} in one short statement that also sets the lease
  *       ({@code locked_until = now() + worker.lease}, the database clock, never the pod's) and
- *       counts the attempt. Submissions {@code NOTIFY}; an idle replica {@code LISTEN}s and claims
- *       within milliseconds, and polls every {@link Options#poll()} for what a notification missed
+ *       counts the attempt: one statement for every claimer that asked while the previous one ran
+ *       ({@link Coalescer}), so as many jobs as there are idle workers. A submission wakes this
+ *       replica's claimers directly and {@code NOTIFY}s the others, at most once per {@link
+ *       #NOTIFY_EVERY} (a {@code NOTIFY} serialises commits on a global lock); an idle replica
+ *       {@code LISTEN}s, and polls every {@link Options#poll()} for what a notification missed
  *       (a retry's {@code run_at}, a dropped listener connection).</li>
+ *   <li><b>Durability.</b> Submissions commit synchronously in batches (one statement for the
+ *       submissions that arrived while the previous batch ran): a 202 survives a server crash.
+ *       Claims, heartbeats and job ends (also batched) commit asynchronously ({@link
+ *       #ASYNC_COMMIT}): a server crash may lose the last few hundred milliseconds of them, which
+ *       leaves a job RUNNING under a lease nobody renews, so the reaper runs it again:
+ *       at-least-once, as any lease expiry already makes it.</li>
  *   <li><b>Leases.</b> A heartbeat thread renews every lease this replica holds each third of
  *       the lease. A lease it could not renew for 80% of its length is given up: the attempt is
  *       cancelled ({@link Claim#lease()}), since the reaper of another replica may soon hand the
@@ -55,8 +68,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       {@code worker.max-attempts} attempts: the attempt limit holds across replicas.</li>
  *   <li><b>Backoff</b> of a retryable failure is the row's {@code run_at}; the worker is free meanwhile.</li>
  *   <li><b>Shutdown:</b> {@link #release} hands a running job back, its attempt not counted.</li>
- *   <li><b>Bound:</b> {@code worker.queue-capacity} bounds the QUEUED rows of the whole cluster
- *       (checked in the insert, so concurrent submissions may overshoot it by a few).</li>
+ *   <li><b>Bound:</b> {@code worker.queue-capacity} bounds the QUEUED rows of the whole cluster,
+ *       checked in the insert. Exact on one replica (one insert batch at a time); with R replicas
+ *       it can be overshot by the batches in flight on the others: at most (R - 1) x {@link
+ *       #MOST_AT_ONCE} jobs.</li>
  *   <li><b>Failure:</b> every method that reaches the database throws {@link
  *       StoreUnavailableException} when it cannot, and counts it in {@code
  *       weft_job_store_errors_total}; claiming backs off and resumes by itself.</li>
@@ -68,10 +83,18 @@ public final class PostgresJobStore implements JobStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CHANNEL = "weft_jobs";
     private static final int BATCH = 500;
+    /** Most submissions, claims or job ends that one statement takes at once. */
+    private static final int MOST_AT_ONCE = 64;
     /** Most batches one housekeeping round deletes or reaps: the rest waits for the next round. */
     private static final int MAX_BATCHES = 20;
     /** Waits between tries while the database is unreachable: 100 ms doubling to 5 s. */
     private static final Backoff RECONNECT = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+    /**
+     * Least time between two notifications: NOTIFY serialises committing transactions on a global
+     * lock, so one per burst of submissions, not one per job. An idle replica hears of a burst's
+     * first job at once, of later ones within this (its own submissions wake its workers directly).
+     */
+    private static final Duration NOTIFY_EVERY = Duration.ofMillis(10);
     /** How long a read of the QUEUED count serves the gauge and readiness. */
     private static final Duration WAITING_TTL = Duration.ofSeconds(1);
 
@@ -140,6 +163,17 @@ public final class PostgresJobStore implements JobStore {
     private final CancelContext running = Context.withCancel(Context.background());
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicBoolean available = new AtomicBoolean(true);
+    /** Submissions, batched: one insert transaction at a time on this replica. */
+    private final Coalescer<NewJob, Admission> inserts = new Coalescer<>(MOST_AT_ONCE, this::insertBatch);
+    /** Claims, batched: one claim statement at a time on this replica, for every claimer that waits. */
+    private final Coalescer<Boolean, Optional<Claim>> claims = new Coalescer<>(MOST_AT_ONCE, this::claimBatch);
+    /** Job ends, batched. */
+    private final Coalescer<Ending, Boolean> finishes = new Coalescer<>(MOST_AT_ONCE, this::finishBatch);
+    /**
+     * Asks the notifier thread to tell other replicas that jobs were queued; coalesced: what
+     * arrives while it notifies, or within {@link #NOTIFY_EVERY} after, goes in one notification.
+     */
+    private final Channel<Boolean> notifyOthers = Channel.buffered(1);
     private volatile boolean claimsClosed;
     private volatile HikariDataSource pool;
     private volatile int waiting;
@@ -147,9 +181,7 @@ public final class PostgresJobStore implements JobStore {
 
     public PostgresJobStore(Options options, MeterRegistry registry) {
         this.options = options;
-        this.errors = Counter.builder("weft.job.store.errors")
-                .description("Job store operations that failed because the database could not be reached or refused")
-                .register(registry);
+        this.errors = WorkerMetrics.storeErrors(registry);
     }
 
     /** Connects, migrates (safe when replicas start together), and starts listening and heartbeating. */
@@ -190,6 +222,7 @@ public final class PostgresJobStore implements JobStore {
         }
         threads.add(WeftThreads.start("worker-store-listener", this::listen));
         threads.add(WeftThreads.start("worker-store-heartbeat", this::heartbeat));
+        threads.add(WeftThreads.start("worker-store-notifier", this::notifier));
         LOG.log(Level.INFO, "postgres job store open: " + options);
     }
 
@@ -203,53 +236,114 @@ public final class PostgresJobStore implements JobStore {
 
     // ---- admission and reads ----
 
+    /**
+     * One statement, so one round trip and one durable commit, for a batch of submissions: the
+     * QUEUED count is read once, up to the bound (no more is needed), and only as many rows as
+     * there is room for go in. A row whose {@code Idempotency-Key} exists is skipped. Rows go in
+     * in array order, and a batch is sorted by key, so two replicas inserting the same keys lock
+     * them in the same order and cannot deadlock.
+     */
     private static final String INSERT = """
-            WITH ins AS (
-                INSERT INTO weft_jobs (id, type, payload, state, idempotency_key, fingerprint, trace_context)
-                SELECT ?, ?, ?::json, 'QUEUED', ?, ?, ?::json
-                WHERE (SELECT count(*) FROM weft_jobs WHERE state = 'QUEUED') < ?
-                ON CONFLICT (idempotency_key) DO NOTHING
-                RETURNING id, submitted_at)
-            SELECT submitted_at, pg_notify('%s', '') FROM ins""".formatted(CHANNEL);
+            WITH room AS (SELECT ? - count(*) AS n FROM (SELECT 1 FROM weft_jobs WHERE state = 'QUEUED' LIMIT ?) q)
+            INSERT INTO weft_jobs (id, type, payload, state, idempotency_key, fingerprint, trace_context)
+            SELECT v.id, v.type, v.payload::json, 'QUEUED', v.key, v.fingerprint, v.trace_context::json
+            FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+                 WITH ORDINALITY AS v(id, type, payload, key, fingerprint, trace_context, n), room
+            WHERE v.n <= room.n
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING id, submitted_at""";
 
+    /**
+     * Stores the job in a batch with the submissions that arrived while the previous batch ran
+     * ({@link Coalescer}), committed durably (a 202 means the job survives a server crash), then
+     * wakes a worker here and, through {@link #notifyOthers}, the other replicas. One batch at a
+     * time, so on one replica the bound is exact; across replicas, each other replica's batch in
+     * flight (at most {@link #MOST_AT_ONCE} jobs) is not yet counted.
+     */
     @Override
     public Admission add(NewJob n) {
-        Idempotency idem = n.idempotency();
-        return sql(c -> {
-            try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-                ps.setObject(1, n.id());
-                ps.setString(2, n.type());
-                ps.setString(3, n.payload().toString());
-                ps.setString(4, idem == null ? null : idem.key());
-                ps.setString(5, idem == null ? null : idem.fingerprint());
-                ps.setString(6, n.traceContext() == null ? null : JSON.valueToTree(n.traceContext()).toString());
-                ps.setInt(7, options.queueCapacity());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        Instant at = rs.getObject(1, OffsetDateTime.class).toInstant();
-                        return new Added(new Job.Snapshot(n.id(), n.type(), JobState.QUEUED, 0, at, null, null, null, null));
-                    }
+        return inserts.call(n);
+    }
+
+    private List<Admission> insertBatch(List<NewJob> batch) {
+        List<NewJob> byKey = new ArrayList<>(batch);
+        byKey.sort(Comparator.comparing((NewJob n) -> n.idempotency() == null ? "" : n.idempotency().key()));
+        Map<UUID, Admission> out = sql(c -> {
+            Map<UUID, Instant> added = insert(c, byKey);
+            Map<UUID, Admission> done = new HashMap<>();
+            for (NewJob n : byKey) {
+                Instant at = added.get(n.id());
+                done.put(n.id(), at != null
+                        ? new Added(new Job.Snapshot(n.id(), n.type(), JobState.QUEUED, 0, at, null, null, null, null))
+                        : seen(c, n));
+            }
+            return done;
+        });
+        if (out.values().stream().anyMatch(Added.class::isInstance)) {
+            wake.trySend(Boolean.TRUE);
+            notifyOthers.trySend(Boolean.TRUE);
+        }
+        return batch.stream().map(n -> out.get(n.id())).toList();
+    }
+
+    /** Inserts what there is room for; returns the submission time of each job stored. */
+    private Map<UUID, Instant> insert(Connection c, List<NewJob> jobs) throws SQLException {
+        int n = jobs.size();
+        Object[] ids = new Object[n];
+        Object[] types = new Object[n];
+        Object[] payloads = new Object[n];
+        Object[] keys = new Object[n];
+        Object[] fingerprints = new Object[n];
+        Object[] traceContexts = new Object[n];
+        for (int i = 0; i < n; i++) {
+            NewJob j = jobs.get(i);
+            ids[i] = j.id();
+            types[i] = j.type();
+            payloads[i] = j.payload().toString();
+            keys[i] = j.idempotency() == null ? null : j.idempotency().key();
+            fingerprints[i] = j.idempotency() == null ? null : j.idempotency().fingerprint();
+            traceContexts[i] = j.traceContext() == null ? null : JSON.valueToTree(j.traceContext()).toString();
+        }
+        Map<UUID, Instant> added = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+            ps.setInt(1, options.queueCapacity());
+            ps.setInt(2, options.queueCapacity());
+            ps.setArray(3, c.createArrayOf("uuid", ids));
+            ps.setArray(4, c.createArrayOf("text", types));
+            ps.setArray(5, c.createArrayOf("text", payloads));
+            ps.setArray(6, c.createArrayOf("text", keys));
+            ps.setArray(7, c.createArrayOf("text", fingerprints));
+            ps.setArray(8, c.createArrayOf("text", traceContexts));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    added.put(rs.getObject(1, UUID.class), instant(rs, 2));
                 }
             }
-            if (idem != null) {
-                try (PreparedStatement ps = c.prepareStatement("SELECT id, fingerprint FROM weft_jobs WHERE idempotency_key = ?")) {
-                    ps.setString(1, idem.key());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            UUID original = rs.getObject(1, UUID.class);
-                            if (!idem.fingerprint().equals(rs.getString(2))) {
-                                return new KeyReused(original);
-                            }
-                            Optional<Job.Snapshot> job = read(c, original);
-                            if (job.isPresent()) {
-                                return new Duplicate(job.get());
-                            }
+        }
+        return added;
+    }
+
+    /** A job not stored: the original if its key was seen (same body or not), else the queue is full. */
+    private Admission seen(Connection c, NewJob n) throws SQLException {
+        Idempotency idem = n.idempotency();
+        if (idem != null) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, fingerprint FROM weft_jobs WHERE idempotency_key = ?")) {
+                ps.setString(1, idem.key());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        UUID original = rs.getObject(1, UUID.class);
+                        if (!idem.fingerprint().equals(rs.getString(2))) {
+                            return new KeyReused(original);
+                        }
+                        Optional<Job.Snapshot> job = read(c, original);
+                        if (job.isPresent()) {
+                            return new Duplicate(job.get());
                         }
                     }
                 }
             }
-            return new Full("the job queue is full (" + options.queueCapacity() + " waiting across the cluster); retry later");
-        });
+        }
+        return new Full("the job queue is full (" + options.queueCapacity() + " waiting across the cluster); retry later");
     }
 
     @Override
@@ -301,13 +395,28 @@ public final class PostgresJobStore implements JobStore {
 
     // ---- claiming ----
 
+    /**
+     * Commits the statement it is part of asynchronously ({@code synchronous_commit = off} for its
+     * transaction only): no wait for the WAL flush. For claims, heartbeats and completions, whose
+     * loss in a server crash (the last few hundred milliseconds of them) only lets a lease expire,
+     * so that the job runs again: at-least-once. Submissions never use it.
+     */
+    private static final String ASYNC_COMMIT = "async AS (SELECT set_config('synchronous_commit', 'off', true))";
+
+    /**
+     * Takes up to {@code ?} runnable jobs, oldest first, under one lease token. The ids go through
+     * an array so that even the generic plan of the prepared statement (which cannot know the
+     * limit is small) looks each row up by its key instead of scanning the table.
+     */
     private static final String CLAIM = """
-            UPDATE weft_jobs SET state = 'RUNNING', attempts = attempts + 1, started_at = coalesce(started_at, now()),
+            WITH %s
+            UPDATE weft_jobs j SET state = 'RUNNING', attempts = j.attempts + 1, started_at = coalesce(j.started_at, now()),
                    locked_by = ?, locked_until = now() + make_interval(secs => ?)
-            WHERE id = (SELECT id FROM weft_jobs
-                        WHERE state IN ('QUEUED', 'RUNNING') AND locked_until IS NULL AND run_at <= now()
-                        ORDER BY run_at, submitted_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING id, type, payload, submitted_at, started_at, attempts, trace_context""";
+            FROM async
+            WHERE j.id = ANY (ARRAY(SELECT id FROM weft_jobs
+                       WHERE state IN ('QUEUED', 'RUNNING') AND locked_until IS NULL AND run_at <= now()
+                       ORDER BY run_at, submitted_at LIMIT ? FOR UPDATE SKIP LOCKED))
+            RETURNING j.id, j.type, j.payload, j.submitted_at, j.started_at, j.attempts, j.trace_context""".formatted(ASYNC_COMMIT);
 
     @Override
     public Optional<Claim> claim(Context ctx) throws InterruptedException {
@@ -315,7 +424,7 @@ public final class PostgresJobStore implements JobStore {
         while (!claimsClosed) {
             Duration wait = options.poll();
             try {
-                Optional<Claim> c = claimOne();
+                Optional<Claim> c = claims.call(Boolean.TRUE);
                 if (c.isPresent()) {
                     // Pass the wake-up on: there may be more, and another claimer may be asleep.
                     wake.trySend(Boolean.TRUE);
@@ -343,24 +452,34 @@ public final class PostgresJobStore implements JobStore {
         return Optional.empty();
     }
 
-    private Optional<Claim> claimOne() {
+    /**
+     * One statement claims a job for each claimer that asked while the previous claim ran
+     * ({@link Coalescer}): as many as there are idle workers, in one round trip.
+     */
+    private List<Optional<Claim>> claimBatch(List<Boolean> claimers) {
         String token = options.instance() + "/" + UUID.randomUUID();
-        return sql(c -> {
+        List<Optional<Claim>> out = new ArrayList<>(claimers.size());
+        sql(c -> {
             try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
                 ps.setString(1, token);
                 ps.setDouble(2, seconds(options.lease()));
+                ps.setInt(3, claimers.size());
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.<Claim>empty();
+                    while (rs.next()) {
+                        CancelContext lease = Context.withCancel(running);
+                        Claim claim = new Claim(rs.getObject(1, UUID.class), rs.getString(2), json(rs.getString(3)),
+                                instant(rs, 4), rs.getInt(6), lease, headers(rs.getString(7)));
+                        held.put(claim.id(), new Held(claim, token, instant(rs, 5), lease));
+                        out.add(Optional.of(claim));
                     }
-                    CancelContext lease = Context.withCancel(running);
-                    Claim claim = new Claim(rs.getObject(1, UUID.class), rs.getString(2), json(rs.getString(3)),
-                            instant(rs, 4), rs.getInt(6), lease, headers(rs.getString(7)));
-                    held.put(claim.id(), new Held(claim, token, instant(rs, 5), lease));
-                    return Optional.of(claim);
                 }
             }
+            return null;
         });
+        while (out.size() < claimers.size()) {
+            out.add(Optional.empty());
+        }
+        return out;
     }
 
     @Override
@@ -386,42 +505,84 @@ public final class PostgresJobStore implements JobStore {
 
     // ---- ending a claim ----
 
+    /** A job's end, for {@link #finishBatch}. */
+    private record Ending(Held held, JobState state, JsonNode result, String error) { }
+
+    /** Ends the jobs of a batch whose claims still hold them; returns the ids it ended. */
+    private static final String FINISH = """
+            WITH %s
+            UPDATE weft_jobs j SET state = v.state, result = v.result::json, error = v.error, finished_at = now(),
+                   locked_by = NULL, locked_until = NULL
+            FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[]) AS v(id, token, state, result, error), async
+            WHERE j.id = v.id AND j.locked_by = v.token AND j.state = 'RUNNING'
+            RETURNING j.id""".formatted(ASYNC_COMMIT);
+
+    /**
+     * Ends the job in a batch with the other workers' ends that arrived while the previous batch
+     * ran ({@link Coalescer}), in one statement committed asynchronously (see {@link #ASYNC_COMMIT}).
+     */
     @Override
     public boolean finish(Claim c, JobState state, JsonNode result, String error) {
-        return endClaim(c, """
-                UPDATE weft_jobs SET state = ?, result = ?::json, error = ?, finished_at = now(),
-                       locked_by = NULL, locked_until = NULL
-                WHERE id = ? AND locked_by = ? AND state = 'RUNNING'""", ps -> {
-            ps.setString(1, state.name());
-            ps.setString(2, result == null ? null : result.toString());
-            ps.setString(3, error == null ? null : error.replace('\0', '\uFFFD'));
-            return 4;
+        return endClaim(c, h -> finishes.call(new Ending(h, state, result, error)));
+    }
+
+    private List<Boolean> finishBatch(List<Ending> batch) {
+        int n = batch.size();
+        Object[] ids = new Object[n];
+        Object[] tokens = new Object[n];
+        Object[] states = new Object[n];
+        Object[] results = new Object[n];
+        Object[] errors = new Object[n];
+        for (int i = 0; i < n; i++) {
+            Ending e = batch.get(i);
+            ids[i] = e.held().claim.id();
+            tokens[i] = e.held().token;
+            states[i] = e.state().name();
+            results[i] = e.result() == null ? null : e.result().toString();
+            errors[i] = e.error() == null ? null : e.error().replace('\0', '\uFFFD');
+        }
+        Set<UUID> ended = new HashSet<>();
+        sql(c -> {
+            try (PreparedStatement ps = c.prepareStatement(FINISH)) {
+                ps.setArray(1, c.createArrayOf("uuid", ids));
+                ps.setArray(2, c.createArrayOf("text", tokens));
+                ps.setArray(3, c.createArrayOf("text", states));
+                ps.setArray(4, c.createArrayOf("text", results));
+                ps.setArray(5, c.createArrayOf("text", errors));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ended.add(rs.getObject(1, UUID.class));
+                    }
+                }
+            }
+            return null;
         });
+        return batch.stream().map(e -> ended.contains(e.held().claim.id())).toList();
     }
 
     @Override
     public boolean retryLater(Claim c, Duration delay, String error) {
-        endClaim(c, """
+        endClaim(c, update("""
                 UPDATE weft_jobs SET run_at = now() + make_interval(secs => ?), error = ?,
                        locked_by = NULL, locked_until = NULL
                 WHERE id = ? AND locked_by = ? AND state = 'RUNNING'""", ps -> {
             ps.setDouble(1, seconds(delay));
             ps.setString(2, error.replace('\0', '\uFFFD'));
             return 3;
-        });
+        }));
         return true;
     }
 
     @Override
     public boolean release(Claim c) {
         // The SET expressions all see the row as it was: attempts is the count before this update.
-        endClaim(c, """
+        endClaim(c, update("""
                 WITH r AS (
                     UPDATE weft_jobs SET attempts = attempts - 1, run_at = now(), locked_by = NULL, locked_until = NULL,
                            state = CASE WHEN attempts <= 1 THEN 'QUEUED' ELSE 'RUNNING' END,
                            started_at = CASE WHEN attempts <= 1 THEN NULL ELSE started_at END
                     WHERE id = ? AND locked_by = ? AND state = 'RUNNING' RETURNING id)
-                SELECT count(*), pg_notify('%s', '') FROM r""".formatted(CHANNEL), ps -> 1);
+                SELECT count(*), pg_notify('%s', '') FROM r""".formatted(CHANNEL), ps -> 1));
         return true;
     }
 
@@ -431,12 +592,37 @@ public final class PostgresJobStore implements JobStore {
         int bind(PreparedStatement ps) throws SQLException;
     }
 
+    /** One try at ending a claim; true if the claim still held the job. */
+    @FunctionalInterface
+    private interface Ender {
+        boolean end(Held h);
+    }
+
     /**
-     * Runs an update that ends this replica's claim (its {@code id} and {@code locked_by}
-     * parameters come last), retrying while the database is unreachable and the lease is still
-     * ours: once the lease is lost, the reaper's replica owns the job.
+     * An update that ends one claim: its {@code id} and {@code locked_by} parameters come last;
+     * it returns either an update count or one row whose first column is 1 if it ended the claim.
      */
-    private boolean endClaim(Claim c, String update, Binder binder) {
+    private Ender update(String update, Binder binder) {
+        return h -> sql(conn -> {
+            try (PreparedStatement ps = conn.prepareStatement(update)) {
+                int i = binder.bind(ps);
+                ps.setObject(i, h.claim.id());
+                ps.setString(i + 1, h.token);
+                if (ps.execute()) {
+                    try (ResultSet rs = ps.getResultSet()) {
+                        return rs.next() && rs.getLong(1) == 1;
+                    }
+                }
+                return ps.getUpdateCount() == 1;
+            }
+        });
+    }
+
+    /**
+     * Ends this replica's claim with {@code ender}, retrying while the database is unreachable
+     * and the lease is still ours: once the lease is lost, the reaper's replica owns the job.
+     */
+    private boolean endClaim(Claim c, Ender ender) {
         Held h = held.get(c.id());
         if (h == null) {
             return false;
@@ -444,19 +630,7 @@ public final class PostgresJobStore implements JobStore {
         try {
             for (int failures = 1; ; failures++) {
                 try {
-                    return sql(conn -> {
-                        try (PreparedStatement ps = conn.prepareStatement(update)) {
-                            int i = binder.bind(ps);
-                            ps.setObject(i, c.id());
-                            ps.setString(i + 1, h.token);
-                            if (ps.execute()) {
-                                try (ResultSet rs = ps.getResultSet()) {
-                                    return rs.next() && rs.getLong(1) == 1;
-                                }
-                            }
-                            return ps.getUpdateCount() == 1;
-                        }
-                    });
+                    return ender.end(h);
                 } catch (StoreUnavailableException e) {
                     if (h.lease.await(RECONNECT.base(failures))) {
                         LOG.log(Level.WARNING, "job " + c.id() + ": could not record its end before its lease was lost ("
@@ -577,10 +751,11 @@ public final class PostgresJobStore implements JobStore {
         return total;
     }
 
+    /** NOTIFY, committed asynchronously: a lost notification costs a poll interval, nothing more. */
     private void notifyWorkers() {
         sql(c -> {
             try (Statement s = c.createStatement()) {
-                s.execute("NOTIFY " + CHANNEL);
+                s.execute("WITH %s SELECT pg_notify('%s', '') FROM async".formatted(ASYNC_COMMIT, CHANNEL));
             }
             return null;
         });
@@ -644,6 +819,25 @@ public final class PostgresJobStore implements JobStore {
         }
     }
 
+    /** Sends what {@link #notifyOthers} asks for, at most one NOTIFY per {@link #NOTIFY_EVERY}. */
+    private void notifier() {
+        try {
+            while (true) {
+                notifyOthers.receive(running);
+                try {
+                    notifyWorkers();
+                } catch (StoreUnavailableException e) {
+                    // Other replicas poll; the next submission notifies again.
+                }
+                if (running.await(NOTIFY_EVERY)) {
+                    return;
+                }
+            }
+        } catch (ContextDoneException | InterruptedException e) {
+            // The store closed.
+        }
+    }
+
     /** Renews every lease held each third of the lease; gives up on leases it could not renew in time. */
     private void heartbeat() {
         Duration every = options.lease().dividedBy(3);
@@ -672,21 +866,27 @@ public final class PostgresJobStore implements JobStore {
     }
 
     private void renew(List<Held> leases) {
-        Map<String, Held> byToken = new ConcurrentHashMap<>();
+        // A claim's token is shared by the jobs claimed in the same statement.
+        Map<UUID, Held> byId = new HashMap<>();
+        Set<String> tokens = new HashSet<>();
         for (Held h : leases) {
-            byToken.put(h.token, h);
+            byId.put(h.claim.id(), h);
+            tokens.add(h.token);
         }
         long before = System.nanoTime();
         sql(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
+                    WITH %s
                     UPDATE weft_jobs SET locked_until = now() + make_interval(secs => ?)
-                    WHERE locked_by = ANY (?) AND state = 'RUNNING' RETURNING locked_by""")) {
+                    FROM async WHERE locked_by = ANY (?) AND state = 'RUNNING' RETURNING id, locked_by""".formatted(ASYNC_COMMIT))) {
                 ps.setDouble(1, seconds(options.lease()));
-                ps.setArray(2, c.createArrayOf("text", byToken.keySet().toArray()));
+                ps.setArray(2, c.createArrayOf("text", tokens.toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        Held h = byToken.remove(rs.getString(1));
-                        if (h != null) {
+                        UUID id = rs.getObject(1, UUID.class);
+                        Held h = byId.get(id);
+                        if (h != null && h.token.equals(rs.getString(2))) {
+                            byId.remove(id);
                             h.renewedAt = before;
                         }
                     }
@@ -694,7 +894,7 @@ public final class PostgresJobStore implements JobStore {
             }
             return null;
         });
-        for (Held lost : byToken.values()) {
+        for (Held lost : byId.values()) {
             // Reaped (or ended) behind our back: someone else may run it now.
             if (held.get(lost.claim.id()) == lost) {
                 lost.lease.cancel(new IllegalStateException("lease of job " + lost.claim.id() + " was taken back"));

@@ -75,12 +75,21 @@ final class WorkerMetrics {
         handedBack = Counter.builder("weft.jobs.handed.back")
                 .description("Running jobs handed back to the shared store at shutdown, for another replica")
                 .register(registry);
+        // At 0 with the memory store too, so that the same alert and panel work with either.
+        storeErrors(registry);
         StateCounts cache = new StateCounts(byState);
         for (JobState s : JobState.values()) {
             Gauge.builder("weft.jobs.stored", cache, c -> c.get(s)).tag("state", s.name().toLowerCase(Locale.ROOT))
                     .strongReference(true).description("Job records in the store by state (shared stores: the cluster's)")
                     .register(registry);
         }
+    }
+
+    /** Store operations that failed; registered here and counted by {@link PostgresJobStore}. */
+    static Counter storeErrors(MeterRegistry registry) {
+        return Counter.builder("weft.job.store.errors")
+                .description("Job store operations that failed because the database could not be reached or refused")
+                .register(registry);
     }
 
     void leasesReclaimed(int n) {
