@@ -12,7 +12,9 @@ import java.util.Locale;
 import static dev.weft.launcher.Parsers.bool;
 import static dev.weft.launcher.Parsers.bytes;
 import static dev.weft.launcher.Parsers.duration;
+import static dev.weft.launcher.Parsers.fraction;
 import static dev.weft.launcher.Parsers.hosts;
+import static dev.weft.launcher.Parsers.httpUrl;
 import static dev.weft.launcher.Parsers.integer;
 import static dev.weft.launcher.Parsers.oneOf;
 import static dev.weft.launcher.Parsers.rate;
@@ -132,9 +134,9 @@ final class Catalogue {
     static final Setting<Boolean> TRACING_ENABLED = add("tracing.enabled", "false",
             "true exports OpenTelemetry spans over OTLP/HTTP; service.name is metrics.application", bool());
     static final Setting<java.net.URI> TRACING_ENDPOINT = add("tracing.otlp.endpoint", "http://localhost:4318/v1/traces",
-            "with tracing.enabled: the OTLP/HTTP (protobuf) traces URL of a collector", TracingSdk::endpoint);
+            "with tracing.enabled: the OTLP/HTTP (protobuf) traces URL of a collector", httpUrl("http://localhost:4318/v1/traces"));
     static final Setting<Double> TRACING_SAMPLE_RATIO = add("tracing.sample-ratio", "1.0",
-            "with tracing.enabled: the share of new traces kept, 0..1 (a client's sampled traceparent is followed)", TracingSdk::ratio);
+            "with tracing.enabled: the share of new traces kept, 0..1 (a client's sampled traceparent is followed)", fraction());
 
     /** Every entry above, in declaration order. */
     static final List<Setting<?>> KEYS = List.copyOf(ENTRIES);

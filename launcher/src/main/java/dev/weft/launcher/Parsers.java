@@ -1,5 +1,6 @@
 package dev.weft.launcher;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -67,16 +68,47 @@ final class Parsers {
     /** A finite rate per second, {@code >= 0} (decimals allowed). */
     static Setting.Parser<Double> rate() {
         return t -> {
-            double rate;
-            try {
-                rate = Double.parseDouble(t);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("expected a number, got '" + t + "'");
-            }
+            double rate = number(t, "a number");
             if (!(rate >= 0) || Double.isInfinite(rate)) {
                 throw new IllegalArgumentException("expected a finite number >= 0, got '" + t + "'");
             }
             return rate;
+        };
+    }
+
+    /** A share, a number in {@code 0..1}. */
+    static Setting.Parser<Double> fraction() {
+        return t -> {
+            double share = number(t, "a number in 0..1");
+            if (!(share >= 0 && share <= 1)) {
+                throw new IllegalArgumentException("expected a number in 0..1, got '" + t + "'");
+            }
+            return share;
+        };
+    }
+
+    private static double number(String t, String expected) {
+        try {
+            return Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("expected " + expected + ", got '" + t + "'");
+        }
+    }
+
+    /** An absolute http or https URL; the message shows {@code example}. */
+    static Setting.Parser<URI> httpUrl(String example) {
+        return t -> {
+            URI uri;
+            try {
+                uri = URI.create(t);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("expected an http(s) URL, got '" + t + "'");
+            }
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+                throw new IllegalArgumentException("expected an http(s) URL such as " + example + ", got '" + t + "'");
+            }
+            return uri;
         };
     }
 

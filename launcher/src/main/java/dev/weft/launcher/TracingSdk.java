@@ -16,7 +16,6 @@ import io.prometheus.metrics.tracer.common.SpanContext;
 import io.prometheus.metrics.tracer.otel.OpenTelemetrySpanContext;
 
 import java.net.URI;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -73,35 +72,6 @@ final class TracingSdk implements AutoCloseable {
     /** What the worker makes its job-attempt spans with. */
     JobTracing jobs() {
         return jobs;
-    }
-
-    /** {@code tracing.otlp.endpoint}: an absolute http or https URL. */
-    static URI endpoint(String text) {
-        URI uri;
-        try {
-            uri = URI.create(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("expected an http(s) URL, got '" + text + "'");
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
-            throw new IllegalArgumentException("expected an http(s) URL such as http://localhost:4318/v1/traces, got '" + text + "'");
-        }
-        return uri;
-    }
-
-    /** {@code tracing.sample-ratio}: a number in 0..1. */
-    static double ratio(String text) {
-        double ratio;
-        try {
-            ratio = Double.parseDouble(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("expected a number in 0..1, got '" + text + "'");
-        }
-        if (!(ratio >= 0 && ratio <= 1)) {
-            throw new IllegalArgumentException("expected a number in 0..1, got '" + text + "'");
-        }
-        return ratio;
     }
 
     /** Exports the spans still batched, within a few seconds, and stops the SDK. */
