@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -99,6 +100,54 @@ class ErrGroupLimitTest {
         group.close();
         assertInstanceOf(IllegalStateException.class, caller.failure());
         assertEquals(0, ran.get());
+    }
+
+    /**
+     * close() racing callers queued for a slot while tasks finish and hand slots on: a caller
+     * that sees the close after it queued must leave the queue, or a later hand-off would give
+     * it a slot that close() then waits for forever (close() is bounded by the join). Every call
+     * either ran its task or was refused, and nothing runs once close() has returned.
+     */
+    @Test
+    void closeRacingQueuedCallersReturnsAndEveryCallRanOrWasRefused() throws Exception {
+        int callers = 4;
+        int each = 20;
+        for (int round = 0; round < 200; round++) {
+            ErrGroup group = new ErrGroup();
+            group.setLimit(1);
+            AtomicInteger admitted = new AtomicInteger();
+            AtomicInteger refused = new AtomicInteger();
+            AtomicInteger ranHere = new AtomicInteger();
+            AtomicInteger ranAfterClose = new AtomicInteger();
+            AtomicBoolean closeReturned = new AtomicBoolean();
+            ErrGroup.Task task = () -> {
+                Thread.yield();
+                if (closeReturned.get()) {
+                    ranAfterClose.incrementAndGet();
+                }
+                ranHere.incrementAndGet();
+            };
+            List<Handle> handles = callers(callers, () -> {
+                for (int i = 0; i < each; i++) {
+                    try {
+                        group.go(task);
+                        admitted.incrementAndGet();
+                    } catch (IllegalStateException closed) {
+                        refused.incrementAndGet();
+                    }
+                }
+            });
+            Handle closer = go(() -> {
+                Thread.yield();
+                group.close();
+                closeReturned.set(true);
+            });
+            closer.join();
+            joinAll(handles);
+            assertEquals(callers * each, admitted.get() + refused.get(), "round " + round);
+            assertEquals(admitted.get(), ranHere.get(), "round " + round + ": every admitted task ran, no refused one");
+            assertEquals(0, ranAfterClose.get(), "round " + round + ": a task ran after close() returned");
+        }
     }
 
     private static List<Handle> callers(int n, TestThreads.Body body) {
