@@ -202,6 +202,26 @@ public final class LauncherProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The first stdout line containing {@code text}, waiting up to {@code timeout} for it: a line
+     * the process logs after a state change the test already saw (a job's end line after its
+     * SUCCEEDED is readable) can still be on its way through the pipe.
+     */
+    public String awaitStdoutLine(String text, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            for (String line : stdout) {
+                if (line.contains(text)) {
+                    return line;
+                }
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("no stdout line containing '" + text + "' within " + timeout + "\n" + output());
+            }
+            Thread.sleep(10);
+        }
+    }
+
     public List<String> stdout() {
         return List.copyOf(stdout);
     }

@@ -43,8 +43,7 @@ class TracingIT {
 
             String id = FaultsIT.submit(weft, "{\"type\":\"checksum\",\"payload\":{\"text\":\"traced\",\"chunkSize\":4}}");
             assertEquals("SUCCEEDED", FaultsIT.awaitTerminal(weft, id, Duration.ofSeconds(30)).get("state").asText());
-            String line = weft.stdout().stream().filter(l -> l.contains("job " + id + " checksum SUCCEEDED")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no end line for job " + id + "\n" + weft.output()));
+            String line = weft.awaitStdoutLine("job " + id + " checksum SUCCEEDED", Duration.ofSeconds(10));
             Matcher ids = IDS.matcher(line);
             assertTrue(ids.find(), "the job's end line carries its attempt's ids: " + line);
             assertNotEquals(TRACE_ID, ids.group(1), "an attempt runs in a trace of its own");
