@@ -27,6 +27,8 @@ class TracingIT {
     private static final Pattern HELLO_EXEMPLAR = Pattern.compile(
             "^http_server_requests_seconds_bucket\\{[^}]*uri=\"/api/v1/hello\"[^}]*} \\S+ # \\{([^}]*)}", Pattern.MULTILINE);
     private static final Pattern COUNT_EXEMPLAR = Pattern.compile("^\\S+_count\\{[^}]*} \\S+ # \\{", Pattern.MULTILINE);
+    private static final Pattern HELLO_BUCKET = Pattern.compile(
+            "^http_server_requests_seconds_bucket\\{[^}]*uri=\"/api/v1/hello\"", Pattern.MULTILINE);
     private static final Pattern IDS = Pattern.compile("trace_id=([0-9a-f]{32}) span_id=([0-9a-f]{16})");
 
     @Test
@@ -35,7 +37,7 @@ class TracingIT {
                 "--tracing.otlp.endpoint=http://127.0.0.1:9/v1/traces")) {
             weft.awaitReady(Duration.ofSeconds(60));
             hello(weft);
-            Matcher exemplar = HELLO_EXEMPLAR.matcher(openMetrics(weft));
+            Matcher exemplar = HELLO_EXEMPLAR.matcher(awaitOpenMetrics(weft, HELLO_EXEMPLAR));
             assertTrue(exemplar.find(), "an exemplar on the hello route's histogram");
             assertTrue(exemplar.group(1).contains("trace_id=\"" + TRACE_ID + "\""), exemplar.group(1));
             assertFalse(COUNT_EXEMPLAR.matcher(openMetrics(weft)).find(),
@@ -47,8 +49,9 @@ class TracingIT {
             Matcher ids = IDS.matcher(line);
             assertTrue(ids.find(), "the job's end line carries its attempt's ids: " + line);
             assertNotEquals(TRACE_ID, ids.group(1), "an attempt runs in a trace of its own");
-            Matcher completed = Pattern.compile("^weft_jobs_completed_total\\{[^}]*type=\"checksum\"[^}]*} \\S+ # \\{([^}]*)}",
-                    Pattern.MULTILINE).matcher(openMetrics(weft));
+            Pattern completedExemplar = Pattern.compile(
+                    "^weft_jobs_completed_total\\{[^}]*type=\"checksum\"[^}]*} \\S+ # \\{([^}]*)}", Pattern.MULTILINE);
+            Matcher completed = completedExemplar.matcher(awaitOpenMetrics(weft, completedExemplar));
             assertTrue(completed.find(), "the job's end is counted inside its attempt's span");
             assertTrue(completed.group(1).contains("trace_id=\"" + ids.group(1) + "\""), completed.group(1));
             weft.sigterm();
@@ -61,11 +64,12 @@ class TracingIT {
         try (LauncherProcess weft = LauncherProcess.start()) {
             weft.awaitReady(Duration.ofSeconds(60));
             hello(weft);
-            String metrics = openMetrics(weft);
-            assertTrue(metrics.contains("http_server_requests_seconds_bucket{"), "the histogram is there");
+            String metrics = awaitOpenMetrics(weft, HELLO_BUCKET);
             assertFalse(metrics.contains("trace_id="), "and has no exemplar");
             String id = FaultsIT.submit(weft, "{\"type\":\"checksum\",\"payload\":{\"text\":\"untraced\",\"chunkSize\":4}}");
             assertEquals("SUCCEEDED", FaultsIT.awaitTerminal(weft, id, Duration.ofSeconds(30)).get("state").asText());
+            String line = weft.awaitStdoutLine("job " + id + " checksum SUCCEEDED", Duration.ofSeconds(10));
+            assertFalse(line.contains("trace_id="), line);
             assertFalse(weft.output().contains("trace_id="), weft.output());
             weft.sigterm();
             assertEquals(0, weft.awaitExit(Duration.ofSeconds(40)), weft.output());
@@ -78,6 +82,25 @@ class TracingIT {
                         URI.create("http://127.0.0.1:" + weft.apiPort() + "/api/v1/hello"))
                 .header("traceparent", "00-" + TRACE_ID + "-00f067aa0ba902b7-01").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
+    }
+
+    /**
+     * The OpenMetrics scrape once {@code expected} is in it, waiting up to ten seconds: the request
+     * filter records a request's duration after the response is sent, so the client can see the
+     * answer before the histogram does.
+     */
+    private static String awaitOpenMetrics(LauncherProcess weft, Pattern expected) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            String metrics = openMetrics(weft);
+            if (expected.matcher(metrics).find()) {
+                return metrics;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("no match for " + expected + " within 10 s in:\n" + metrics);
+            }
+            Thread.sleep(20);
+        }
     }
 
     private static String openMetrics(LauncherProcess weft) throws Exception {
