@@ -128,6 +128,8 @@ public final class PostgresQueueBenchmark {
         for (Thread t : submitters) {
             t.join();
         }
+        // Which side limits: submission (few started by then) or claiming (most queued, not started).
+        System.out.printf("  %s: all submitted after %.0f ms, %d of them started by then%n", label, (System.nanoTime() - begin) / 1e6, jobs - done.getCount());
         if (!done.await(10, TimeUnit.MINUTES)) {
             throw new IllegalStateException(done.getCount() + " jobs never ran");
         }
