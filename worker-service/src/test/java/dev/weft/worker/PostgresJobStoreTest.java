@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -183,6 +184,38 @@ class PostgresJobStoreTest {
             assertInstanceOf(JobStore.Full.class, b.add(newJob()));
             assertEquals(2L, a.countByState().get(JobState.QUEUED));
         }
+    }
+
+    /**
+     * Replica b polls once an hour, so only a notification can start a job that replica a took
+     * once b is idle. Each job is submitted after the previous one ended on b, when b's workers
+     * have gone back to waiting: with NOTIFY broken the first such job would wait out the hour,
+     * and the test fails at its deadline.
+     */
+    @Test
+    void anIdleReplicaIsWokenByAnotherReplicasSubmissionNotByItsPoll() throws Exception {
+        truncate();
+        List<UUID> ran = new CopyOnWriteArrayList<>();
+        JobHandler record = new TestHandler("noop", (ctx, p) -> {
+            ran.add(UUID.fromString(p.get("id").asText()));
+            return null;
+        });
+        PostgresJobStore slowPoll = new PostgresJobStore(new PostgresJobStore.Options(url, "", "", 4, Duration.ofSeconds(30), 100, 3,
+                "b", Duration.ofHours(1)), new SimpleMeterRegistry());
+        WorkerService b = WorkerService.builder().workers(2).store(slowPoll).handler(record).build();
+        try (PostgresJobStore a = store("a", Duration.ofSeconds(30), 100, 3)) {
+            a.open();
+            b.start();
+            for (int i = 0; i < 10; i++) {
+                UUID id = UUID.randomUUID();
+                assertInstanceOf(JobStore.Added.class, a.add(new JobStore.NewJob(id, "noop", payload(i).put("id", id.toString()), null)));
+                assertEquals(JobState.SUCCEEDED, awaitState(b, id, JobState.SUCCEEDED).state(), "job " + i + " ran on b");
+            }
+        } finally {
+            assertTrue(b.stop(budget(Duration.ofSeconds(10))));
+        }
+        assertEquals(10, ran.size(), "each job ran once: " + ran);
+        assertEquals(10, Set.copyOf(ran).size(), "each job ran once: " + ran);
     }
 
     private static JobStore.NewJob newJob() {
