@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -174,6 +175,13 @@ public final class PostgresJobStore implements JobStore {
      * arrives while it notifies, or within {@link #NOTIFY_EVERY} after, goes in one notification.
      */
     private final Channel<Boolean> notifyOthers = Channel.buffered(1);
+    /**
+     * The payload of this store's own notifications, unique to this store instance, so that its
+     * listener can skip them: the submitter already woke this replica's claimers, and a second,
+     * later wake-up would start an empty claim that the next submission's claim then queues
+     * behind. Other payloads, the empty one of a hand-back included, always wake.
+     */
+    private final String self = UUID.randomUUID().toString();
     private volatile boolean claimsClosed;
     private volatile HikariDataSource pool;
     private volatile int waiting;
@@ -751,11 +759,15 @@ public final class PostgresJobStore implements JobStore {
         return total;
     }
 
-    /** NOTIFY, committed asynchronously: a lost notification costs a poll interval, nothing more. */
+    /**
+     * NOTIFY, committed asynchronously: a lost notification costs a poll interval, nothing more.
+     * Its payload is {@link #self}.
+     */
     private void notifyWorkers() {
         sql(c -> {
-            try (Statement s = c.createStatement()) {
-                s.execute("WITH %s SELECT pg_notify('%s', '') FROM async".formatted(ASYNC_COMMIT, CHANNEL));
+            try (PreparedStatement ps = c.prepareStatement("WITH %s SELECT pg_notify('%s', ?) FROM async".formatted(ASYNC_COMMIT, CHANNEL))) {
+                ps.setString(1, self);
+                ps.execute();
             }
             return null;
         });
@@ -799,7 +811,7 @@ public final class PostgresJobStore implements JobStore {
                 PGConnection pg = c.unwrap(PGConnection.class);
                 while (!running.isDone()) {
                     PGNotification[] got = pg.getNotifications(250);
-                    if (got != null && got.length > 0) {
+                    if (got != null && Arrays.stream(got).anyMatch(n -> !self.equals(n.getParameter()))) {
                         wake.trySend(Boolean.TRUE);
                     }
                 }
