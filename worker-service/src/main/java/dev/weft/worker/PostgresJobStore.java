@@ -40,6 +40,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 /**
  * The {@link JobStore} shared by every replica ({@code worker.store=postgres}): one table,
@@ -296,32 +297,16 @@ public final class PostgresJobStore implements JobStore {
 
     /** Inserts what there is room for; returns the submission time of each job stored. */
     private Map<UUID, Instant> insert(Connection c, List<NewJob> jobs) throws SQLException {
-        int n = jobs.size();
-        Object[] ids = new Object[n];
-        Object[] types = new Object[n];
-        Object[] payloads = new Object[n];
-        Object[] keys = new Object[n];
-        Object[] fingerprints = new Object[n];
-        Object[] traceContexts = new Object[n];
-        for (int i = 0; i < n; i++) {
-            NewJob j = jobs.get(i);
-            ids[i] = j.id();
-            types[i] = j.type();
-            payloads[i] = j.payload().toString();
-            keys[i] = j.idempotency() == null ? null : j.idempotency().key();
-            fingerprints[i] = j.idempotency() == null ? null : j.idempotency().fingerprint();
-            traceContexts[i] = j.traceContext() == null ? null : JSON.valueToTree(j.traceContext()).toString();
-        }
         Map<UUID, Instant> added = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(INSERT)) {
             ps.setInt(1, options.queueCapacity());
             ps.setInt(2, options.queueCapacity());
-            ps.setArray(3, c.createArrayOf("uuid", ids));
-            ps.setArray(4, c.createArrayOf("text", types));
-            ps.setArray(5, c.createArrayOf("text", payloads));
-            ps.setArray(6, c.createArrayOf("text", keys));
-            ps.setArray(7, c.createArrayOf("text", fingerprints));
-            ps.setArray(8, c.createArrayOf("text", traceContexts));
+            column(c, ps, 3, "uuid", jobs, NewJob::id);
+            column(c, ps, 4, "text", jobs, NewJob::type);
+            column(c, ps, 5, "text", jobs, j -> j.payload().toString());
+            column(c, ps, 6, "text", jobs, j -> j.idempotency() == null ? null : j.idempotency().key());
+            column(c, ps, 7, "text", jobs, j -> j.idempotency() == null ? null : j.idempotency().fingerprint());
+            column(c, ps, 8, "text", jobs, j -> j.traceContext() == null ? null : JSON.valueToTree(j.traceContext()).toString());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     added.put(rs.getObject(1, UUID.class), instant(rs, 2));
@@ -329,6 +314,19 @@ public final class PostgresJobStore implements JobStore {
             }
         }
         return added;
+    }
+
+    /**
+     * Binds parameter {@code index} to one column of a batch, {@code value} of each row in order,
+     * as an SQL array of {@code sqlType}: the shape the batched statements {@code unnest}.
+     */
+    private static <T> void column(Connection c, PreparedStatement ps, int index, String sqlType, List<T> rows,
+                                   Function<T, Object> value) throws SQLException {
+        Object[] values = new Object[rows.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = value.apply(rows.get(i));
+        }
+        ps.setArray(index, c.createArrayOf(sqlType, values));
     }
 
     /** A job not stored: the original if its key was seen (same body or not), else the queue is full. */
@@ -535,28 +533,14 @@ public final class PostgresJobStore implements JobStore {
     }
 
     private List<Boolean> finishBatch(List<Ending> batch) {
-        int n = batch.size();
-        Object[] ids = new Object[n];
-        Object[] tokens = new Object[n];
-        Object[] states = new Object[n];
-        Object[] results = new Object[n];
-        Object[] errors = new Object[n];
-        for (int i = 0; i < n; i++) {
-            Ending e = batch.get(i);
-            ids[i] = e.held().claim.id();
-            tokens[i] = e.held().token;
-            states[i] = e.state().name();
-            results[i] = e.result() == null ? null : e.result().toString();
-            errors[i] = e.error() == null ? null : e.error().replace('\0', '\uFFFD');
-        }
         Set<UUID> ended = new HashSet<>();
         sql(c -> {
             try (PreparedStatement ps = c.prepareStatement(FINISH)) {
-                ps.setArray(1, c.createArrayOf("uuid", ids));
-                ps.setArray(2, c.createArrayOf("text", tokens));
-                ps.setArray(3, c.createArrayOf("text", states));
-                ps.setArray(4, c.createArrayOf("text", results));
-                ps.setArray(5, c.createArrayOf("text", errors));
+                column(c, ps, 1, "uuid", batch, e -> e.held().claim.id());
+                column(c, ps, 2, "text", batch, e -> e.held().token);
+                column(c, ps, 3, "text", batch, e -> e.state().name());
+                column(c, ps, 4, "text", batch, e -> e.result() == null ? null : e.result().toString());
+                column(c, ps, 5, "text", batch, e -> e.error() == null ? null : e.error().replace('\0', '\uFFFD'));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         ended.add(rs.getObject(1, UUID.class));
