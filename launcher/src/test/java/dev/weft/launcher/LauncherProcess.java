@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -219,6 +220,32 @@ public final class LauncherProcess implements AutoCloseable {
                 throw new AssertionError("no stdout line containing '" + text + "' within " + timeout + "\n" + output());
             }
             Thread.sleep(10);
+        }
+    }
+
+    /**
+     * The admin port's {@code /metrics} body (in the format {@code accept} asks for, or the
+     * Prometheus text when null) once {@code done} accepts it, scraping every 20 ms for up to
+     * {@code timeout}: a meter moves a moment after the answer or state change that moved it
+     * (the request filter records a request after its response is sent).
+     */
+    public String awaitMetrics(String accept, Predicate<String> done, String what, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort() + "/metrics"))
+                    .timeout(Duration.ofSeconds(10));
+            if (accept != null) {
+                request.header("Accept", accept);
+            }
+            HttpResponse<String> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 200 && done.test(r.body())) {
+                return r.body();
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("/metrics never showed " + what + " within " + timeout + "; last scrape ("
+                        + r.statusCode() + "):\n" + r.body());
+            }
+            Thread.sleep(20);
         }
     }
 

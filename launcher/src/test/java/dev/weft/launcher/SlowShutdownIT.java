@@ -96,22 +96,13 @@ class SlowShutdownIT {
     /** Waits until the sum of a gauge's series in {@code /metrics} reaches {@code atLeast}. */
     private static void awaitGauge(LauncherProcess weft, String name, double atLeast, Duration timeout) throws Exception {
         Pattern series = Pattern.compile("(?m)^" + name + "\\{[^}]*\\} (\\S+)$");
-        long deadline = System.nanoTime() + timeout.toNanos();
-        double value = 0;
-        while (System.nanoTime() < deadline) {
-            String metrics = LauncherProcess.HTTP.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + weft.adminPort() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+        weft.awaitMetrics(null, metrics -> {
             Matcher m = series.matcher(metrics);
-            value = 0;
+            double value = 0;
             while (m.find()) {
                 value += Double.parseDouble(m.group(1));
             }
-            if (value >= atLeast) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError(name + " stayed at " + value + ", below " + atLeast);
+            return value >= atLeast;
+        }, name + " >= " + atLeast, timeout);
     }
 }

@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TracingIT {
 
+    private static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0";
     private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final Pattern HELLO_EXEMPLAR = Pattern.compile(
             "^http_server_requests_seconds_bucket\\{[^}]*uri=\"/api/v1/hello\"[^}]*} \\S+ # \\{([^}]*)}", Pattern.MULTILINE);
@@ -84,29 +85,15 @@ class TracingIT {
         assertEquals(200, r.statusCode(), r.body());
     }
 
-    /**
-     * The OpenMetrics scrape once {@code expected} is in it, waiting up to ten seconds: the request
-     * filter records a request's duration after the response is sent, so the client can see the
-     * answer before the histogram does.
-     */
+    /** The OpenMetrics scrape once {@code expected} is in it (see {@link LauncherProcess#awaitMetrics}). */
     private static String awaitOpenMetrics(LauncherProcess weft, Pattern expected) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            String metrics = openMetrics(weft);
-            if (expected.matcher(metrics).find()) {
-                return metrics;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("no match for " + expected + " within 10 s in:\n" + metrics);
-            }
-            Thread.sleep(20);
-        }
+        return weft.awaitMetrics(OPENMETRICS, m -> expected.matcher(m).find(), expected.pattern(), Duration.ofSeconds(10));
     }
 
     private static String openMetrics(LauncherProcess weft) throws Exception {
         HttpResponse<String> r = LauncherProcess.HTTP.send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + weft.adminPort() + "/metrics"))
-                .header("Accept", "application/openmetrics-text; version=1.0.0").build(), HttpResponse.BodyHandlers.ofString());
+                .header("Accept", OPENMETRICS).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());
         return r.body();
     }
