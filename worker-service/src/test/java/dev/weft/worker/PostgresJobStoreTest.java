@@ -187,6 +187,60 @@ class PostgresJobStoreTest {
     }
 
     /**
+     * On one replica the bound is exact, whether an insert counted the queue or trusted the
+     * replica's own upper bound (below half the capacity, within 100 ms of a count): into a
+     * capacity of 10, jobs one after the other (the first counts, the next few mostly trust)
+     * until exactly 10 are in; then 4 claims make room, for which 10 concurrent submitters
+     * compete: exactly 4 get in. Jobs handed back to the queue count again.
+     */
+    @Test
+    void theQueueBoundIsExactOnOneReplicaWhetherOrNotTheInsertCounted() throws Exception {
+        truncate();
+        try (PostgresJobStore a = store("a", Duration.ofSeconds(30), 10, 3)) {
+            a.open();
+            for (int i = 0; i < 10; i++) {
+                assertInstanceOf(JobStore.Added.class, a.add(newJob()), "job " + i);
+            }
+            assertInstanceOf(JobStore.Full.class, a.add(newJob()));
+            assertInstanceOf(JobStore.Full.class, a.add(newJob()));
+            assertEquals(10L, a.countByState().get(JobState.QUEUED));
+
+            List<JobStore.Claim> claimed = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                claimed.add(a.claim(Context.withTimeout(Context.background(), LIVENESS)).orElseThrow());
+            }
+            int submitters = 10;
+            CountDownLatch go = new CountDownLatch(1);
+            List<JobStore.Admission> admissions = new CopyOnWriteArrayList<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < submitters; i++) {
+                threads.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        go.await();
+                        admissions.add(a.add(newJob()));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+            }
+            go.countDown();
+            for (Thread t : threads) {
+                assertTrue(t.join(LIVENESS), "a submission returned");
+            }
+            assertEquals(submitters, admissions.size());
+            assertEquals(4, admissions.stream().filter(JobStore.Added.class::isInstance).count(), "admitted: " + admissions);
+            assertEquals(10L, a.countByState().get(JobState.QUEUED));
+
+            for (JobStore.Claim c : claimed) {
+                assertTrue(a.release(c));
+            }
+            // Handed back, not admitted again: a hand-back is never refused, so the queue may pass the bound.
+            assertEquals(14L, a.countByState().get(JobState.QUEUED));
+            assertInstanceOf(JobStore.Full.class, a.add(newJob()));
+        }
+    }
+
+    /**
      * Replica b polls once an hour, so only a notification can start a job that replica a took
      * once b is idle. Each job is submitted after the previous one ended on b, when b's workers
      * have gone back to waiting: with NOTIFY broken the first such job would wait out the hour,
