@@ -47,7 +47,7 @@ public final class Main {
     public static void main(String[] args) {
         Logging.start();
         int code = run(args, System.out, System.err);
-        // Log4j2 is not stopped: its one appender writes every line through (Logging.start).
+        // Logging is not stopped: its one handler writes every line through (LastingLogManager).
         System.exit(code);
     }
 
@@ -116,7 +116,7 @@ public final class Main {
 
             Health health = new Health(settings.get(HEALTH_TIMEOUT));
             AdminServer admin = new AdminServer(settings.get(ADMIN_HOST), settings.get(ADMIN_PORT), metrics.registry(), health,
-                    new Operations(new Log4jLevels(), effective, settings.get(ADMIN_WRITE_ENDPOINTS)));
+                    new Operations(new JulLevels(), effective, settings.get(ADMIN_WRITE_ENDPOINTS)));
             var workers = WorkerService.builder()
                     .workers(settings.get(WORKERS))
                     .queueCapacity(settings.get(QUEUE_CAPACITY))

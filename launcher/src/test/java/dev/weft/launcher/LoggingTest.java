@@ -2,20 +2,25 @@ package dev.weft.launcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.ConsoleAppender;
-import org.apache.logging.log4j.core.config.Configuration;
-import org.apache.logging.log4j.core.impl.Log4jLogEvent;
-import org.apache.logging.log4j.core.layout.PatternLayout;
-import org.apache.logging.log4j.layout.template.json.JsonTemplateLayout;
-import org.apache.logging.log4j.message.SimpleMessage;
-import org.apache.logging.log4j.util.SortedArrayStringMap;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Scope;
 import org.junit.jupiter.api.Test;
 
-import java.util.Map;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,81 +28,149 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The lines {@link LogConfiguration} writes in each {@code log.format}, and when {@link Logging} rebuilds it. */
+/** The lines each {@code log.format} writes, what {@link Logging#configure} installs, and the manager that outlives shutdown. */
 class LoggingTest {
 
     private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String SPAN_ID = "00f067aa0ba902b7";
+    private static final Instant AT = Instant.parse("2026-12-03T13:42:21.318Z");
 
     @Test
-    void textLinesNameLevelThreadAndLoggerAndCarryTraceIdsOnlyInsideASpan() {
-        ConsoleAppender out = appender("text", "INFO");
-        assertInstanceOf(PatternLayout.class, out.getLayout(), "text: the pattern layout only");
-        String plain = line(out, Map.of());
-        assertTrue(plain.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} WARN  \\[request-1] Checkout - payment declined\\R"), plain);
-        String traced = line(out, Map.of("trace_id", TRACE_ID, "span_id", SPAN_ID));
-        assertTrue(traced.endsWith(" WARN  [request-1] Checkout trace_id=" + TRACE_ID + " span_id=" + SPAN_ID
-                + " - payment declined" + System.lineSeparator()), traced);
+    void textLinesNameLevelThreadAndLoggerAndCarryTraceIdsOnlyInsideASpan() throws Exception {
+        TextLogFormatter text = new TextLogFormatter();
+        String time = LocalTime.ofInstant(AT, ZoneId.systemDefault()).toString(); // HH:mm:ss.SSS here: 318 ms
+        String thread = Thread.currentThread().getName();
+        assertEquals(time + " WARN  [" + thread + "] Checkout - payment declined 42" + System.lineSeparator(),
+                format(text, record(Level.WARNING, "payment declined {0}", 42)));
+        assertEquals(time + " ERROR [" + thread + "] Checkout trace_id=" + TRACE_ID + " span_id=" + SPAN_ID
+                        + " - payment failed" + System.lineSeparator() + "java.io.IOException: card service down"
+                        + System.lineSeparator(),
+                formatInSpan(text, failed()));
     }
 
     @Test
-    void jsonLinesAreEcsWithTraceIdsOnlyInsideASpan() throws Exception {
-        ConsoleAppender out = appender("json", "INFO");
-        assertInstanceOf(JsonTemplateLayout.class, out.getLayout());
+    void jsonLinesAreEcsWithTraceIdsOnlyInsideASpanAndTheErrorWithItsStack() throws Exception {
+        EcsJsonLogFormatter ecs = new EcsJsonLogFormatter();
         ObjectMapper json = new ObjectMapper();
-        JsonNode plain = json.readTree(line(out, Map.of()));
-        assertEquals("payment declined", plain.path("message").asText());
+        String line = format(ecs, record(Level.WARNING, "payment \"declined\"\nfor {0}", "ann"));
+        assertTrue(line.endsWith("}" + System.lineSeparator()) && line.indexOf('\n') == line.length() - 1,
+                "one line, whatever the message holds: " + line);
+        JsonNode plain = json.readTree(line);
+        assertEquals("payment \"declined\"\nfor ann", plain.path("message").asText());
         assertEquals("WARN", plain.path("log.level").asText());
         assertEquals("dev.weft.shop.Checkout", plain.path("log.logger").asText());
-        assertEquals("request-1", plain.path("process.thread.name").asText());
-        assertTrue(plain.has("@timestamp"), plain.toString());
-        assertFalse(plain.has("trace.id") || plain.has("span.id"), plain.toString());
-        JsonNode traced = json.readTree(line(out, Map.of("trace_id", TRACE_ID, "span_id", SPAN_ID)));
+        assertEquals(Thread.currentThread().getName(), plain.path("process.thread.name").asText());
+        assertEquals("2026-12-03T13:42:21.318Z", plain.path("@timestamp").asText());
+        assertEquals("1.2.0", plain.path("ecs.version").asText());
+        assertFalse(plain.has("trace.id") || plain.has("trace_id") || plain.has("error.type"), plain.toString());
+
+        JsonNode traced = json.readTree(formatInSpan(ecs, failed()));
         assertEquals(TRACE_ID, traced.path("trace.id").asText(), traced.toString());
         assertEquals(SPAN_ID, traced.path("span.id").asText(), traced.toString());
+        assertEquals(TRACE_ID, traced.path("trace_id").asText(), "the text format's name too: " + traced);
+        assertEquals(SPAN_ID, traced.path("span_id").asText(), traced.toString());
+        assertEquals("ERROR", traced.path("log.level").asText());
+        assertEquals("java.io.IOException", traced.path("error.type").asText());
+        assertEquals("card service down", traced.path("error.message").asText());
+        assertTrue(traced.path("error.stack_trace").asText().contains("at dev.weft.launcher.LoggingTest.failed"),
+                traced.toString());
     }
 
     @Test
-    void theRootLevelIsTheConfiguredOne() {
-        LogConfiguration config = new LogConfiguration(null, "text", "WARN");
-        config.initialize();
-        assertEquals(Level.WARN, config.getRootLogger().getLevel());
-        assertFalse(config.isShutdownHookEnabled(), "logging stays up while other shutdown hooks run");
-        assertTrue(config.<ConsoleAppender>getAppender("out").getImmediateFlush(), "nothing left to flush at exit");
+    void aRecordPublishedOffItsThreadNamesThatThreadAndNoSpan() throws Exception {
+        LogRecord record = record(Level.INFO, "replayed");
+        AtomicReference<String> line = new AtomicReference<>();
+        try (Scope ignored = Span.wrap(spanContext()).makeCurrent()) {
+            Thread other = Thread.ofPlatform().start(() -> line.set(new TextLogFormatter().format(record)));
+            other.join();
+        }
+        assertTrue(line.get().contains(" [thread-" + Thread.currentThread().threadId() + "] Checkout - replayed"), line.get());
+        assertFalse(line.get().contains("trace_id"), line.get());
     }
 
     @Test
-    void configureRebuildsOnlyWhenTheFormatOrTheLevelDiffers() {
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+    void levelNamesRoundTripAndJulsOwnLevelsReadAsTheNearest() {
+        for (String name : dev.weft.metrics.LogLevels.LEVELS) {
+            assertEquals(name, LogLevelNames.ofThreshold(LogLevelNames.threshold(name)));
+        }
+        assertEquals(List.of("ERROR", "WARN", "INFO", "DEBUG", "DEBUG", "TRACE", "TRACE"),
+                List.of(Level.SEVERE, Level.WARNING, Level.INFO, Level.CONFIG, Level.FINE, Level.FINER, Level.FINEST)
+                        .stream().map(LogLevelNames::ofRecord).toList());
+        assertEquals("INFO", LogLevelNames.ofThreshold(Level.CONFIG), "a CONFIG logger logs every INFO record, not every DEBUG one");
+        assertEquals("DEBUG", LogLevelNames.ofThreshold(Level.FINER));
+        Logger fatal = Logger.getAnonymousLogger();
+        fatal.setLevel(LogLevelNames.threshold("FATAL"));
+        assertFalse(fatal.isLoggable(Level.SEVERE), "FATAL lets no ERROR through");
+    }
+
+    @Test
+    void configureLeavesOneHandlerOnTheRootAndSwapsOnlyTheFormatter() {
+        Logger root = LogManager.getLogManager().getLogger("");
+        Level before = root.getLevel();
+        Handler[] handlers = root.getHandlers();
         try {
             Logging.configure("json", "DEBUG");
-            Configuration json = context.getConfiguration();
-            assertEquals("json", assertInstanceOf(LogConfiguration.class, json).format());
-            assertEquals(Level.DEBUG, context.getRootLogger().getLevel());
-            Logging.configure("json", "DEBUG");
-            assertSame(json, context.getConfiguration(), "same values: not rebuilt");
+            Handler ours = assertInstanceOf(ConsoleLineHandler.class, root.getHandlers()[0]);
+            assertEquals(1, root.getHandlers().length, "the JDK's stderr console handler is gone");
+            assertInstanceOf(EcsJsonLogFormatter.class, ours.getFormatter());
+            assertEquals(Level.FINE, root.getLevel());
+            Formatter json = ours.getFormatter();
             Logging.configure("json", "WARN");
-            assertEquals(Level.WARN, context.getRootLogger().getLevel());
+            assertSame(json, ours.getFormatter(), "same format: the formatter stays");
+            assertEquals(Level.WARNING, root.getLevel());
+            Logging.configure("text", "WARN");
+            assertSame(ours, root.getHandlers()[0]);
+            assertInstanceOf(TextLogFormatter.class, ours.getFormatter());
         } finally {
-            context.reconfigure(); // what the test JVM had: Log4j2's own default
+            for (Handler h : root.getHandlers()) {
+                root.removeHandler(h);
+            }
+            for (Handler h : handlers) {
+                root.addHandler(h);
+            }
+            root.setLevel(before);
         }
     }
 
-    private static ConsoleAppender appender(String format, String level) {
-        LogConfiguration config = new LogConfiguration(null, format, level);
-        config.initialize();
-        return config.getAppender("out");
+    /** The JDK's own manager resets itself from a shutdown hook, dropping every handler while other hooks still log. */
+    @Test
+    void theLastingManagerKeepsHandlersThroughAResetAndReadsNoJdkConfiguration() {
+        LastingLogManager manager = new LastingLogManager();
+        Logger logger = new Logger("dev.weft.lasting", null) { };
+        Handler handler = new ConsoleLineHandler(System.out, new TextLogFormatter());
+        logger.addHandler(handler);
+        assertTrue(manager.addLogger(logger));
+        manager.readConfiguration();
+        manager.reset();
+        assertSame(handler, logger.getHandlers()[0]);
+        assertEquals(null, manager.getProperty("handlers"), "conf/logging.properties was not read");
     }
 
-    private static String line(ConsoleAppender out, Map<String, String> contextData) {
-        LogEvent event = Log4jLogEvent.newBuilder()
-                .setLoggerName("dev.weft.shop.Checkout")
-                .setLevel(Level.WARN)
-                .setThreadName("request-1")
-                .setTimeMillis(System.currentTimeMillis())
-                .setMessage(new SimpleMessage("payment declined"))
-                .setContextData(new SortedArrayStringMap(contextData))
-                .build();
-        return (String) out.getLayout().toSerializable(event);
+    private static LogRecord record(Level level, String message, Object... parameters) {
+        LogRecord record = new LogRecord(level, message);
+        record.setLoggerName("dev.weft.shop.Checkout");
+        record.setInstant(AT);
+        record.setParameters(parameters);
+        return record;
+    }
+
+    private static LogRecord failed() {
+        LogRecord record = record(Level.SEVERE, "payment failed");
+        record.setThrown(new IOException("card service down"));
+        return record;
+    }
+
+    private static String format(Formatter formatter, LogRecord record) {
+        return formatter.format(record);
+    }
+
+    private static String formatInSpan(Formatter formatter, LogRecord record) {
+        try (Scope ignored = Span.wrap(spanContext()).makeCurrent()) {
+            return formatter.format(record);
+        }
+    }
+
+    private static SpanContext spanContext() {
+        return SpanContext.create(TRACE_ID, SPAN_ID, TraceFlags.getSampled(), TraceState.getDefault());
     }
 }

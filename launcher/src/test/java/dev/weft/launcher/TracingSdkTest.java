@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,20 +61,21 @@ class TracingSdkTest {
     }
 
     @Test
-    void logLinesInsideASpanCarryItsIds() {
-        TraceContextData data = new TraceContextData();
-        assertEquals(Map.of(), data.supplyContextData(), "no span current: nothing added");
+    void logLinesInsideASpanOfTheSdkCarryItsIds() {
+        TextLogFormatter text = new TextLogFormatter();
+        java.util.logging.LogRecord record = new java.util.logging.LogRecord(java.util.logging.Level.INFO, "handled");
+        assertFalse(text.format(record).contains("trace_id"), "no span current: nothing added");
         try (OpenTelemetrySdk sdk = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
                 .addSpanProcessor(SimpleSpanProcessor.create(SpanExporter.composite())).build()).build()) {
             Span span = sdk.getTracer("dev.weft.launcher.test").spanBuilder("request").startSpan();
             assertTrue(span.getSpanContext().isValid());
             try (Scope current = span.makeCurrent()) {
-                assertEquals(Map.of("trace_id", span.getSpanContext().getTraceId(), "span_id", span.getSpanContext().getSpanId()),
-                        data.supplyContextData());
+                assertTrue(text.format(record).contains(" trace_id=" + span.getSpanContext().getTraceId()
+                        + " span_id=" + span.getSpanContext().getSpanId() + " - handled"), text.format(record));
             } finally {
                 span.end();
             }
         }
-        assertEquals(Map.of(), data.supplyContextData());
+        assertFalse(text.format(record).contains("trace_id"));
     }
 }

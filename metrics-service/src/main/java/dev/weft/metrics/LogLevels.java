@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * The process's loggers and their levels, as {@code GET/POST /loggers} shows and changes them. The
- * admin server knows no logging backend; the launcher, which owns Log4j2, implements this.
+ * admin server knows no logging backend; the launcher, which owns
+ * {@code java.util.logging}, implements this.
  *
  * <p>Implementations are thread-safe: two operators may change levels at once.
  */
