@@ -26,6 +26,31 @@ class ContextTest {
 
     private static final Duration LONG = Duration.ofHours(1);
 
+    /** Contexts.onDone's contract: every callback runs, in order, and cancel() rethrows the first failure. */
+    @Test
+    void aThrowingDoneCallbackStopsNoOtherAndItsFailureReachesTheCanceller() {
+        CancelContext ctx = Context.withCancel(Context.background());
+        List<Integer> ran = new ArrayList<>();
+        IllegalStateException first = new IllegalStateException("first");
+        IllegalStateException second = new IllegalStateException("second");
+        Contexts.onDone(ctx, () -> ran.add(1));
+        Contexts.onDone(ctx, () -> {
+            ran.add(2);
+            throw first;
+        });
+        Contexts.onDone(ctx, () -> ran.add(3));
+        Contexts.onDone(ctx, () -> {
+            ran.add(4);
+            throw second;
+        });
+        Contexts.onDone(ctx, () -> ran.add(5));
+        IllegalStateException thrown = assertThrows(IllegalStateException.class, ctx::cancel);
+        assertSame(first, thrown);
+        assertEquals(List.of(second), List.of(thrown.getSuppressed()));
+        assertEquals(List.of(1, 2, 3, 4, 5), ran, "registration order, and none skipped");
+        assertTrue(ctx.isDone());
+    }
+
     @Test
     void backgroundIsNeverDone() throws InterruptedException {
         Context bg = Context.background();
