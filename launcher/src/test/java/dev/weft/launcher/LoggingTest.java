@@ -9,11 +9,19 @@ import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Scope;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
@@ -130,6 +138,44 @@ class LoggingTest {
             }
             root.setLevel(before);
         }
+    }
+
+    /** ConsoleLineHandler's claim: lines of threads logging at once never interleave, none is lost or doubled. */
+    @Test
+    void linesLoggedByManyThreadsAtOnceStayWholeAndNoneIsLostOrDoubled() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, false, StandardCharsets.UTF_8);
+        ConsoleLineHandler handler = new ConsoleLineHandler(out, new EcsJsonLogFormatter());
+        int threads = 8;
+        int each = 500;
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> loggers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            loggers.add(Thread.ofVirtual().start(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < each; i++) {
+                    handler.publish(record(Level.INFO, "thread {0} line {1} " + "x".repeat(200), id, i));
+                }
+            }));
+        }
+        go.countDown();
+        for (Thread t : loggers) {
+            t.join(Duration.ofSeconds(30));
+            assertFalse(t.isAlive(), "a logging thread did not finish");
+        }
+        ObjectMapper json = new ObjectMapper();
+        Set<String> seen = new HashSet<>();
+        String[] lines = bytes.toString(StandardCharsets.UTF_8).split(System.lineSeparator());
+        for (String line : lines) {
+            String message = json.readTree(line).path("message").asText(); // throws on a torn line
+            assertTrue(seen.add(message.substring(0, message.indexOf(" x"))), "logged twice: " + message);
+        }
+        assertEquals(threads * each, seen.size(), "every line, once");
     }
 
     /** The JDK's own manager resets itself from a shutdown hook, dropping every handler while other hooks still log. */
