@@ -22,18 +22,17 @@ abstract class LogLineFormatter extends Formatter {
 
     /** The logging thread's name, or {@code thread-<id>} for a record from another thread. */
     static String threadName(LogRecord record) {
-        Thread current = Thread.currentThread();
-        return current.threadId() == record.getLongThreadID()
-                ? current.getName()
-                : "thread-" + record.getLongThreadID();
+        return loggedHere(record) ? Thread.currentThread().getName() : "thread-" + record.getLongThreadID();
     }
 
     /** The span current where the record was logged; invalid when none is (or off that thread). */
     static SpanContext span(LogRecord record) {
-        if (Thread.currentThread().threadId() != record.getLongThreadID()) {
-            return SpanContext.getInvalid();
-        }
-        return Span.current().getSpanContext();
+        return loggedHere(record) ? Span.current().getSpanContext() : SpanContext.getInvalid();
+    }
+
+    /** Whether the record is being formatted on the thread that logged it. */
+    private static boolean loggedHere(LogRecord record) {
+        return Thread.currentThread().threadId() == record.getLongThreadID();
     }
 
     /** Appends {@code value} in {@code width} digits, zero-padded. */

@@ -56,7 +56,7 @@ final class Logging {
         }
         if (ours == null) {
             root.addHandler(new ConsoleLineHandler(System.out, formatter(json)));
-        } else if (json != ours.getFormatter() instanceof EcsJsonLogFormatter) {
+        } else if (json != (ours.getFormatter() instanceof EcsJsonLogFormatter)) {
             ours.setFormatter(formatter(json));
         }
     }

@@ -19,27 +19,15 @@ final class Callbacks {
             try {
                 call.accept(callback);
             } catch (RuntimeException e) {
-                first = collect(first, e);
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
             }
         }
         if (first != null) {
             throw first;
         }
-    }
-
-    /**
-     * The failure to rethrow once every callback has run: the first one, with each later one
-     * suppressed in it. For loops over callbacks kept in something other than an {@link Iterable}.
-     *
-     * @param first  the failure so far, or null
-     * @param failed a callback's failure
-     * @return what to carry on with
-     */
-    static RuntimeException collect(RuntimeException first, RuntimeException failed) {
-        if (first == null) {
-            return failed;
-        }
-        first.addSuppressed(failed);
-        return first;
     }
 }

@@ -2,6 +2,8 @@ package dev.weft.patterns;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
@@ -198,17 +200,29 @@ final class CancelNode extends AbstractContext implements CancelContext {
      * registered: each node is a cache miss, and copying the list first paid them twice.
      */
     private static void runAll(Node head) {
-        RuntimeException failed = null;
-        for (Node node = head; node != null; node = node.next) {
-            try {
-                node.callback.run();
-            } catch (RuntimeException e) {
-                failed = Callbacks.collect(failed, e);
+        Callbacks.runAll(walk(head), node -> node.callback.run());
+    }
+
+    /** The list from {@code head} as it is iterated, not a copy; only for a detached list. */
+    private static Iterable<Node> walk(Node head) {
+        return () -> new Iterator<>() {
+            private Node next = head;
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
             }
-        }
-        if (failed != null) {
-            throw failed;
-        }
+
+            @Override
+            public Node next() {
+                if (next == null) {
+                    throw new NoSuchElementException();
+                }
+                Node node = next;
+                next = node.next;
+                return node;
+            }
+        };
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -25,6 +26,46 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ContextTest {
 
     private static final Duration LONG = Duration.ofHours(1);
+
+    /**
+     * Registrations removed while the cancel runs the list: a callback whose remove() returned true
+     * never runs, every other one runs exactly once; nothing lost, nothing run twice.
+     */
+    @Test
+    void aCallbackRunsOnceUnlessItsRemovalWonAgainstTheCancel() throws Exception {
+        int callbacks = 2_000;
+        for (int round = 0; round < 20; round++) {
+            CancelContext ctx = Context.withCancel(Context.background());
+            AtomicIntegerArray runs = new AtomicIntegerArray(callbacks);
+            Registration[] registrations = new Registration[callbacks];
+            for (int i = 0; i < callbacks; i++) {
+                int id = i;
+                registrations[i] = Contexts.onDone(ctx, () -> runs.incrementAndGet(id));
+            }
+            boolean[] removed = new boolean[callbacks];
+            CountDownLatch go = new CountDownLatch(1);
+            Thread remover = Thread.ofPlatform().start(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = callbacks - 1; i >= 0; i -= 2) { // from the end, towards the cancel's walk
+                    removed[i] = registrations[i].remove();
+                }
+            });
+            go.countDown();
+            ctx.cancel();
+            remover.join(); // publishes removed[]
+            int removedCount = 0;
+            for (int i = 0; i < callbacks; i++) {
+                assertEquals(removed[i] ? 0 : 1, runs.get(i), "callback " + i + " (removed: " + removed[i] + ")");
+                removedCount += removed[i] ? 1 : 0;
+            }
+            assertEquals(0, ((CancelNode) ctx).registrationCount());
+            assertTrue(removedCount <= callbacks / 2);
+        }
+    }
 
     /** Contexts.onDone's contract: every callback runs, in order, and cancel() rethrows the first failure. */
     @Test
