@@ -144,7 +144,11 @@ public interface JobStore extends AutoCloseable {
     /** Most jobs that may wait at once ({@code worker.queue-capacity}). */
     int capacity();
 
-    /** Jobs by state, all states present (0 when none); cheap enough to call on every scrape. */
+    /**
+     * Jobs by state, all states present (0 when none); cheap enough to call on every scrape. A
+     * store may estimate the finished states of a large table (the postgres store does, from
+     * 100,000 rows up); the unfinished states are exact.
+     */
     Map<JobState, Long> countByState();
 
     /**

@@ -416,6 +416,75 @@ class PostgresJobStoreTest {
     }
 
     @Test
+    void aLargeTableIsCountedByStateWithoutReadingItsSucceededRows() throws Exception {
+        truncate();
+        int succeeded = 150_000;
+        int failed = 4_000;
+        try (PostgresJobStore store = store("a", Duration.ofSeconds(30), 1000, 3);
+             Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            store.open(); // migrates, when this test runs first
+            // No autovacuum during the test: the statistics change only where the test says so.
+            s.execute("ALTER TABLE weft_jobs SET (autovacuum_enabled = false)");
+            try {
+                s.execute("INSERT INTO weft_jobs (id, type, payload, state, attempts, started_at, finished_at)"
+                        + " SELECT gen_random_uuid(), 'noop', '{}', 'SUCCEEDED', 1, now(), now() FROM generate_series(1, " + succeeded + ")");
+                s.execute("INSERT INTO weft_jobs (id, type, payload, state, attempts, started_at, finished_at, error)"
+                        + " SELECT gen_random_uuid(), 'noop', '{}', 'FAILED', 3, now(), now(), 'boom' FROM generate_series(1, " + failed + ")");
+                s.execute("INSERT INTO weft_jobs (id, type, payload, state) SELECT gen_random_uuid(), 'noop', '{}', 'QUEUED'"
+                        + " FROM generate_series(1, 7)");
+                // Running under a lease, and running with its lease cleared (handed back or reaped, runnable again).
+                s.execute("INSERT INTO weft_jobs (id, type, payload, state, attempts, started_at, locked_by, locked_until)"
+                        + " SELECT gen_random_uuid(), 'noop', '{}', 'RUNNING', 1, now(), 'b/1', now() + interval '1 hour'"
+                        + " FROM generate_series(1, 3)");
+                s.execute("INSERT INTO weft_jobs (id, type, payload, state, attempts, started_at)"
+                        + " SELECT gen_random_uuid(), 'noop', '{}', 'RUNNING', 2, now() FROM generate_series(1, 2)");
+                s.execute("VACUUM ANALYZE weft_jobs");
+                // Each statement the store runs at this size plans without a sequential scan of the
+                // table, even where the planner may choose one (the store's connections price them out).
+                for (String query : List.of(PostgresJobStore.ESTIMATED_ROWS, PostgresJobStore.UNSUCCEEDED_COUNTS)) {
+                    StringBuilder plan = new StringBuilder();
+                    try (ResultSet rs = s.executeQuery("EXPLAIN " + query)) {
+                        while (rs.next()) {
+                            plan.append(rs.getString(1)).append('\n');
+                        }
+                    }
+                    assertFalse(plan.toString().contains("Seq Scan on weft_jobs"), plan.toString());
+                }
+
+                Map<JobState, Long> by = store.countByState();
+                assertEquals(7L, by.get(JobState.QUEUED), "exact");
+                assertEquals(5L, by.get(JobState.RUNNING), "exact, with and without a lease");
+                assertNear(succeeded, by.get(JobState.SUCCEEDED), 0.05);
+                assertEquals((long) failed, by.get(JobState.FAILED), "exact");
+                assertEquals(0L, by.get(JobState.CANCELLED), "exact");
+                assertEquals(0L, by.get(JobState.ABANDONED), "exact");
+
+                // Retention deletes the succeeded rows. No count reads them, so until VACUUM or
+                // ANALYZE measures the table again, SUCCEEDED still reads the estimate of before.
+                s.execute("DELETE FROM weft_jobs WHERE state = 'SUCCEEDED'");
+                by = store.countByState();
+                assertNear(succeeded, by.get(JobState.SUCCEEDED), 0.05);
+                assertEquals(7L, by.get(JobState.QUEUED), "still exact");
+                assertEquals(5L, by.get(JobState.RUNNING), "still exact");
+                assertEquals((long) failed, by.get(JobState.FAILED), "still exact");
+
+                s.execute("VACUUM ANALYZE weft_jobs");
+                by = store.countByState();
+                assertEquals(0L, by.get(JobState.SUCCEEDED), "a small table again: every state exact");
+                assertEquals((long) failed, by.get(JobState.FAILED));
+            } finally {
+                s.execute("ALTER TABLE weft_jobs RESET (autovacuum_enabled)");
+            }
+        }
+    }
+
+    /** The planner's estimate of a freshly analysed table's size lands well within these bounds. */
+    private static void assertNear(long expected, long actual, double relative) {
+        assertTrue(Math.abs(actual - expected) <= expected * relative,
+                "estimate " + actual + " not within " + relative * 100 + "% of " + expected);
+    }
+
+    @Test
     void anUnreachableDatabaseFailsOpenWithOneLineNamingIt() {
         PostgresJobStore s = new PostgresJobStore(TestPostgres.options("jdbc:postgresql://127.0.0.1:1/none?user=x",
                 "a", Duration.ofSeconds(30), 10, 3), new SimpleMeterRegistry());
