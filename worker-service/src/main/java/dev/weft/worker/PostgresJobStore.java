@@ -758,13 +758,14 @@ public final class PostgresJobStore implements JobStore {
      * counts every state exactly; at or above, every state but SUCCEEDED. Finished records pile up
      * for {@code worker.retention} (an hour at a few thousand jobs a second is millions of rows),
      * and a whole-table count on every scrape then costs a sequential scan of them each time:
-     * ~270 ms for 2 million rows here, and a scrape that waits for it.
+     * ~300 ms for 2 million rows here, and a scrape that waits for it.
      */
     static final long EXACT_STATE_COUNTS_BELOW = 100_000;
 
     /**
      * The table's size as the planner estimates it: the row density the last VACUUM or ANALYZE
-     * saw, times the table's pages now. Negative when neither has looked at the table yet.
+     * saw, times the table's pages now. Negative until one of them has measured the table with
+     * rows in it: the count is then exact.
      */
     static final String ESTIMATED_ROWS = """
             SELECT CASE WHEN c.reltuples < 0 OR c.relpages = 0 THEN -1
