@@ -120,6 +120,9 @@ final class Catalogue {
             oneOf(t -> t.toLowerCase(Locale.ROOT), "memory or postgres", "memory", "postgres"));
     static final Setting<String> POSTGRES_URL = add("worker.postgres.url", "",
             "with worker.store=postgres: JDBC URL, jdbc:postgresql://host:5432/db", text());
+    static final Setting<String> POSTGRES_LISTEN_URL = add("worker.postgres.listen-url", "",
+            "with worker.store=postgres behind a transaction-mode pooler: JDBC URL straight to PostgreSQL for the LISTEN connection; empty uses worker.postgres.url",
+            text());
     static final Setting<String> POSTGRES_USER = add("worker.postgres.user", "",
             "with worker.store=postgres: the role; empty takes it from the URL", text());
     static final Setting<String> POSTGRES_PASSWORD = add("worker.postgres.password", "",

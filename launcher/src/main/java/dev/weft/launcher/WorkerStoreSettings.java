@@ -19,17 +19,20 @@ import java.util.Optional;
  *
  * @param store    {@code memory} or {@code postgres}
  * @param url      JDBC URL, {@code jdbc:postgresql://...}; required with postgres
+ * @param listenUrl JDBC URL of the LISTEN connection; empty to use {@code url}
  * @param user     role; empty to take it from the URL
  * @param password its password, from {@code worker.postgres.password} or the file
  *                 {@code worker.postgres.password-file} (a mounted Secret); never logged
  * @param poolSize most pooled connections per replica
  * @param lease    how long a claimed job stays this replica's without a heartbeat
  */
-record WorkerStoreSettings(String store, String url, String user, String password, int poolSize, Duration lease) {
+record WorkerStoreSettings(String store, String url, String listenUrl, String user, String password, int poolSize,
+                           Duration lease) {
 
     @Override
     public String toString() {
-        return "WorkerStoreSettings[store=" + store + ", url=" + url + ", user=" + user + ", poolSize=" + poolSize
+        return "WorkerStoreSettings[store=" + store + ", url=" + PostgresJobStore.Options.masked(url)
+                + ", listenUrl=" + PostgresJobStore.Options.masked(listenUrl) + ", user=" + user + ", poolSize=" + poolSize
                 + ", lease=" + lease + "]";
     }
 
@@ -42,13 +45,18 @@ record WorkerStoreSettings(String store, String url, String user, String passwor
     static WorkerStoreSettings from(Settings s) throws ConfigException {
         String store = s.get(Catalogue.WORKER_STORE);
         String url = s.get(Catalogue.POSTGRES_URL);
+        String listenUrl = s.get(Catalogue.POSTGRES_LISTEN_URL);
         String password = s.get(Catalogue.POSTGRES_PASSWORD);
         String passwordFile = s.get(Catalogue.POSTGRES_PASSWORD_FILE);
         if (store.equals("postgres")) {
             if (!url.startsWith("jdbc:postgresql://")) {
                 throw new ConfigException(Catalogue.POSTGRES_URL.key(), url.isEmpty()
                         ? "required with worker.store=postgres (jdbc:postgresql://host:5432/db)"
-                        : "expected jdbc:postgresql://host:port/database, got '" + url + "'");
+                        : "expected jdbc:postgresql://host:port/database, got '" + PostgresJobStore.Options.masked(url) + "'");
+            }
+            if (!listenUrl.isEmpty() && !listenUrl.startsWith("jdbc:postgresql://")) {
+                throw new ConfigException(Catalogue.POSTGRES_LISTEN_URL.key(),
+                        "expected jdbc:postgresql://host:port/database or empty, got '" + PostgresJobStore.Options.masked(listenUrl) + "'");
             }
             if (!passwordFile.isEmpty()) {
                 if (!password.isEmpty()) {
@@ -57,7 +65,7 @@ record WorkerStoreSettings(String store, String url, String user, String passwor
                 password = readPassword(passwordFile);
             }
         }
-        return new WorkerStoreSettings(store, url, s.get(Catalogue.POSTGRES_USER), password,
+        return new WorkerStoreSettings(store, url, listenUrl, s.get(Catalogue.POSTGRES_USER), password,
                 s.get(Catalogue.POSTGRES_POOL_SIZE), s.get(Catalogue.WORKER_LEASE));
     }
 
@@ -75,6 +83,6 @@ record WorkerStoreSettings(String store, String url, String user, String passwor
             return Optional.empty();
         }
         return Optional.of(new PostgresJobStore(new PostgresJobStore.Options(url, user, password, poolSize, lease,
-                queueCapacity, maxAttempts, instance, Duration.ofMillis(500)), registry));
+                queueCapacity, maxAttempts, instance, Duration.ofMillis(500), listenUrl), registry));
     }
 }

@@ -52,10 +52,23 @@ class WorkerStoreSettingsTest {
     }
 
     @Test
+    void theListenUrlDefaultsToTheUrlAndNeitherShowsItsPassword() throws Exception {
+        WorkerStoreSettings same = load("worker.store", "postgres", "worker.postgres.url", URL + "?password=s3cret");
+        assertEquals("", same.listenUrl());
+        WorkerStoreSettings apart = load("worker.store", "postgres", "worker.postgres.url", "jdbc:postgresql://pgbouncer:6432/weft?password=s3cret",
+                "worker.postgres.listen-url", URL + "?password=t0p");
+        assertEquals(URL + "?password=t0p", apart.listenUrl());
+        assertFalse(apart.toString().contains("s3cret"), apart.toString());
+        assertFalse(apart.toString().contains("t0p"), apart.toString());
+    }
+
+    @Test
     void badStoreValuesNameTheirKey(@TempDir Path dir) {
         assertNamesKey("worker.store", "worker.store", "mysql");
         assertNamesKey("worker.postgres.url", "worker.store", "postgres");
         assertNamesKey("worker.postgres.url", "worker.store", "postgres", "worker.postgres.url", "postgres://db/weft");
+        assertNamesKey("worker.postgres.listen-url", "worker.store", "postgres", "worker.postgres.url", URL,
+                "worker.postgres.listen-url", "db:5432/weft");
         assertNamesKey("worker.postgres.pool-size", "worker.postgres.pool-size", "0");
         assertNamesKey("worker.lease", "worker.lease", "500ms");
         assertNamesKey("worker.lease", "worker.lease", "soon");

@@ -129,26 +129,42 @@ public final class PostgresJobStore implements JobStore {
      * @param maxAttempts   most attempts of a job, on all replicas ({@code worker.max-attempts})
      * @param instance      this replica's name in {@code locked_by}
      * @param poll          how often an idle replica looks for work without a notification
+     * @param listenUrl     JDBC URL of the connection that LISTENs, which needs a session of its own
+     *                      (straight to PostgreSQL when {@code url} goes through a transaction-mode
+     *                      pooler); empty or null for {@code url}
      */
     public record Options(String url, String user, String password, int poolSize, Duration lease, int queueCapacity,
-                          int maxAttempts, String instance, Duration poll) {
+                          int maxAttempts, String instance, Duration poll, String listenUrl) {
         public Options {
             Objects.requireNonNull(url, "url");
             Objects.requireNonNull(user, "user");
             password = password == null ? "" : password;
+            listenUrl = listenUrl == null || listenUrl.isEmpty() ? url : listenUrl;
             if (poolSize < 1 || queueCapacity < 1 || maxAttempts < 1 || !lease.isPositive() || !poll.isPositive()) {
                 throw new IllegalArgumentException("need poolSize, queueCapacity, maxAttempts >= 1 and positive lease and poll");
             }
         }
 
+        /** Options whose LISTEN connection goes to {@code url} too. */
+        public Options(String url, String user, String password, int poolSize, Duration lease, int queueCapacity,
+                       int maxAttempts, String instance, Duration poll) {
+            this(url, user, password, poolSize, lease, queueCapacity, maxAttempts, instance, poll, url);
+        }
+
         /** The URL with any {@code password=} parameter masked: fit for logs and error lines. */
         public String safeUrl() {
+            return masked(url);
+        }
+
+        /** {@code url} with any {@code password=} parameter masked. */
+        public static String masked(String url) {
             return url.replaceAll("(?i)(password=)[^&]*", "$1***");
         }
 
         @Override
         public String toString() {
-            return "Options[url=" + safeUrl() + ", user=" + user + ", poolSize=" + poolSize + ", lease=" + lease + "]";
+            return "Options[url=" + safeUrl() + (listenUrl.equals(url) ? "" : ", listenUrl=" + masked(listenUrl))
+                    + ", user=" + user + ", poolSize=" + poolSize + ", lease=" + lease + "]";
         }
     }
 
@@ -922,7 +938,7 @@ public final class PostgresJobStore implements JobStore {
                 p.setProperty("password", options.password());
             }
             p.setProperty("connectTimeout", "5");
-            try (Connection c = DriverManager.getConnection(options.url(), p)) {
+            try (Connection c = DriverManager.getConnection(options.listenUrl(), p)) {
                 try (Statement s = c.createStatement()) {
                     s.execute("LISTEN " + CHANNEL);
                 }

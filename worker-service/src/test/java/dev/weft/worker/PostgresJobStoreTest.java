@@ -272,6 +272,36 @@ class PostgresJobStoreTest {
         assertEquals(10, Set.copyOf(ran).size(), "each job ran once: " + ran);
     }
 
+    @Test
+    void theListenerConnectsThroughTheListenUrlAndStillWakesAnIdleReplica() throws Exception {
+        truncate();
+        // One database, two URLs told apart by the application name each connection reports.
+        String pooled = url + "&ApplicationName=weft-test-pooled";
+        String direct = url + "&ApplicationName=weft-test-listener";
+        PostgresJobStore slowPoll = new PostgresJobStore(new PostgresJobStore.Options(pooled, "", "", 4, Duration.ofSeconds(30),
+                100, 3, "b", Duration.ofHours(1), direct), new SimpleMeterRegistry());
+        WorkerService b = WorkerService.builder().workers(1).store(slowPoll).handler(new TestHandler("noop", (ctx, p) -> null)).build();
+        try (PostgresJobStore a = store("a", Duration.ofSeconds(30), 100, 3)) {
+            a.open();
+            b.start();
+            UUID id = UUID.randomUUID();
+            assertInstanceOf(JobStore.Added.class, a.add(new JobStore.NewJob(id, "noop", payload(0), null)));
+            assertEquals(JobState.SUCCEEDED, awaitState(b, id, JobState.SUCCEEDED).state(), "b woken by the notification, not its hourly poll");
+            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT application_name, count(*) FILTER (WHERE query LIKE 'LISTEN %')"
+                         + " FROM pg_stat_activity WHERE application_name LIKE 'weft-test-%' GROUP BY application_name")) {
+                Map<String, Long> listening = new java.util.HashMap<>();
+                while (rs.next()) {
+                    listening.put(rs.getString(1), rs.getLong(2));
+                }
+                assertEquals(1L, listening.get("weft-test-listener"), "the LISTEN session uses the listen URL: " + listening);
+                assertEquals(0L, listening.getOrDefault("weft-test-pooled", 0L), "no pooled session LISTENs: " + listening);
+            }
+        } finally {
+            assertTrue(b.stop(budget(Duration.ofSeconds(10))));
+        }
+    }
+
     private static JobStore.NewJob newJob() {
         return new JobStore.NewJob(UUID.randomUUID(), "noop", payload(0), null);
     }
