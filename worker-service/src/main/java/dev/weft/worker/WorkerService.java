@@ -33,10 +33,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The background worker pool as a supervised {@link Service}: lifecycle and admission. Accepted
- * jobs are kept in a {@link JobStore} (memory, or PostgreSQL shared by every replica); an intake
- * thread claims them one at a time for a {@link WorkerPool} of {@code worker.workers} virtual
- * threads (rate-limited by a {@link RateLimiter} when {@code worker.rate} is set), where an
- * {@link AttemptLoop} runs each job's {@link JobHandler}. A housekeeping ticker expires finished
+ * jobs are kept in a {@link JobStore} (memory, or PostgreSQL shared by every replica); intake
+ * threads, one per worker, claim them one at a time (each first waiting for its turn from a
+ * {@link RateLimiter} when {@code worker.rate} is set) for a {@link WorkerPool} of
+ * {@code worker.workers} virtual threads, where an {@link AttemptLoop} runs each job's
+ * {@link JobHandler}. A housekeeping ticker expires finished
  * records after {@code worker.retention} and reclaims the leases of dead replicas.
  *
  * <p><b>Shutdown</b> (step 4 of the supervisor contract, {@link #stop(Context)}): intake and
@@ -107,6 +108,13 @@ public final class WorkerService implements Service {
      * ticker. Cancelled when the shutdown budget ends (or at the end of stop, whichever first).
      */
     private final CancelContext lifetime = Context.withCancel(Context.background());
+    /**
+     * Done once stop() closed claiming: ends an intake thread's wait for a rate token before its
+     * next claim, so that an idle rate-limited service stops at once (the claim then finds nothing).
+     */
+    private final CancelContext claiming = Context.withCancel(lifetime);
+    /** {@link #payBeforeClaim()}'s answer when claiming closed before a token came. */
+    private static final long NOT_PAID = Long.MIN_VALUE;
     /**
      * Guards the decision to accept: submit() holds its read lock while it checks {@code closed}
      * and adds the job (submissions run concurrently, each store orders its own adds); stop()
@@ -181,7 +189,9 @@ public final class WorkerService implements Service {
         // intake thread per worker, so that claims (a database round trip each with postgres)
         // overlap instead of queueing behind one another; each holds at most one claim in hand.
         Channel<JobStore.Claim> toWorkers = Channel.unbuffered();
-        WorkerPool<JobStore.Claim, Void> pool = WorkerPool.start(lifetime, toWorkers, config.workers(), limiter, c -> {
+        // The rate limit is paid by the intake threads, before they claim: a worker waiting for a
+        // token with a claim in hand would hold a job other replicas could start (payBeforeClaim).
+        WorkerPool<JobStore.Claim, Void> pool = WorkerPool.start(lifetime, toWorkers, config.workers(), null, c -> {
             process(c);
             return null;
         });
@@ -338,9 +348,13 @@ public final class WorkerService implements Service {
     private void feed(Channel<JobStore.Claim> toWorkers, AtomicInteger feeders) {
         try {
             while (true) {
+                long paidAt = limiter == null ? 0 : payBeforeClaim();
                 Optional<JobStore.Claim> next = store.claim(lifetime);
                 if (next.isEmpty()) {
                     return;
+                }
+                if (limiter != null && (paidAt == NOT_PAID || outlivedByTheBucket(paidAt))) {
+                    limiter.await(lifetime);
                 }
                 toWorkers.send(lifetime, next.get());
             }
@@ -353,11 +367,39 @@ public final class WorkerService implements Service {
         }
     }
 
+    /**
+     * Waits for the token of the next job start before claiming it, so that a rate-limited
+     * replica holds no claimed job it may not start yet (with a shared store, one that idle
+     * replicas could run). Returns when it was paid, or {@link #NOT_PAID} if stop() closed
+     * claiming first; the caller then pays after its claim, if it gets one.
+     */
+    private long payBeforeClaim() throws InterruptedException {
+        try {
+            limiter.await(claiming);
+            return System.nanoTime();
+        } catch (ContextDoneException e) {
+            if (lifetime.isDone()) {
+                throw e;
+            }
+            return NOT_PAID;
+        }
+    }
+
+    /**
+     * Whether a token paid at {@code paidAt} (before a claim that then waited for work) is stale:
+     * the bucket has had time to refill completely since, so it no longer counts that token as
+     * spent, and starting on it would let more than the burst start at once after an idle spell.
+     */
+    private boolean outlivedByTheBucket(long paidAt) {
+        double refillNanos = limiter.burst() / limiter.rate() * 1e9;
+        return System.nanoTime() - paidAt >= refillNanos;
+    }
+
     private void collect(WorkerPool<JobStore.Claim, Void> pool) {
         try {
             for (WorkerPool.Result<JobStore.Claim, Void> r : pool.results()) {
                 if (!r.ok()) {
-                    // process() handles every failure itself; this is a bug or a refused rate wait.
+                    // process() handles every failure itself: this is a bug.
                     LOG.log(Level.ERROR, "job " + r.job().id() + " failed outside its handler", r.failure());
                     complete(r.job(), JobState.FAILED, null, "internal error");
                 }
@@ -454,6 +496,7 @@ public final class WorkerService implements Service {
         try {
             closed = true;
             store.closeClaims();
+            claiming.cancel();
         } finally {
             intake.writeLock().unlock();
         }

@@ -302,6 +302,31 @@ class PostgresJobStoreTest {
         }
     }
 
+    @Test
+    void aRateLimitedReplicaHoldsNoJobItMayNotStartSoAnotherRunsThem() throws Exception {
+        truncate();
+        // A may start one job in a thousand seconds; B has no limit. Every job is submitted to A.
+        WorkerService a = WorkerService.builder().workers(4).rateLimit(0.001, 1)
+                .store(store("a", Duration.ofSeconds(30), 1000, 3)).handler(new TestHandler("noop", (ctx, p) -> null)).build();
+        WorkerService b = service("b", Duration.ofSeconds(30), 3, new TestHandler("noop", (ctx, p) -> null));
+        a.start();
+        b.start();
+        try {
+            List<UUID> ids = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                ids.add(((WorkerService.Accepted) a.submit("noop", payload(i))).job().id());
+            }
+            for (UUID id : ids) {
+                assertEquals(JobState.SUCCEEDED, awaitState(b, id, JobState.SUCCEEDED).state(),
+                        "every job ran: none is held by the replica that may not start it");
+            }
+            assertTrue(b.counts().succeeded() >= 9, "B ran all but A's one: " + b.counts());
+        } finally {
+            assertTrue(a.stop(budget(Duration.ofSeconds(10))));
+            assertTrue(b.stop(budget(Duration.ofSeconds(10))));
+        }
+    }
+
     private static JobStore.NewJob newJob() {
         return new JobStore.NewJob(UUID.randomUUID(), "noop", payload(0), null);
     }

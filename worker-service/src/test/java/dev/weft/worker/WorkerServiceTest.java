@@ -22,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -525,6 +526,29 @@ class WorkerServiceTest {
         assertTrue(w.stop(budget(Duration.ofSeconds(30))));
         assertEquals(10, ran.get());
         assertEquals(new WorkerService.Counts(10, 10, 0, 0, 0), w.counts());
+    }
+
+    @Test
+    void anIdleRateLimitedServiceStopsWithoutWaitingForAToken() throws Exception {
+        AtomicInteger ran = new AtomicInteger();
+        // One start in a thousand seconds: the first job takes the only token, and every intake
+        // thread then waits for the next one before it claims.
+        WorkerService w = WorkerService.builder().workers(4).rateLimit(0.001, 1)
+                .handler(new TestHandler("n", (ctx, p) -> IntNode.valueOf(ran.incrementAndGet()))).build();
+        w.start();
+        awaitState(w, accept(w, "n"), JobState.SUCCEEDED);
+        AtomicBoolean clean = new AtomicBoolean();
+        Thread stopper = Thread.ofVirtual().start(() -> {
+            try {
+                clean.set(w.stop(budget(Duration.ofMinutes(5))));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        stopper.join(LIVENESS);
+        assertFalse(stopper.isAlive(), "stop waited for a token (or the budget) with nothing left to run");
+        assertTrue(clean.get());
+        assertEquals(1, ran.get());
     }
 
     @Test
