@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -526,6 +527,44 @@ class WorkerServiceTest {
         assertTrue(w.stop(budget(Duration.ofSeconds(30))));
         assertEquals(10, ran.get());
         assertEquals(new WorkerService.Counts(10, 10, 0, 0, 0), w.counts());
+    }
+
+    @Test
+    void afterAnIdleSpellNoMoreThanTheBurstStartsAtOnce() throws Exception {
+        double rate = 20; // a token every 50 ms
+        int burst = 2;
+        List<Long> starts = new CopyOnWriteArrayList<>();
+        WorkerService w = WorkerService.builder().workers(6).rateLimit(rate, burst)
+                .handler(new TestHandler("n", (ctx, p) -> {
+                    starts.add(System.nanoTime());
+                    return null;
+                })).build();
+        w.start();
+        try {
+            // Idle far longer than the bucket takes to refill (burst / rate = 100 ms): every intake
+            // thread has paid for a start and waits for work, the bucket itself full again.
+            Thread.sleep(1_000);
+            List<UUID> ids = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                ids.add(accept(w, "n"));
+            }
+            for (UUID id : ids) {
+                awaitState(w, id, JobState.SUCCEEDED);
+            }
+        } finally {
+            assertTrue(w.stop(budget(Duration.ofSeconds(30))));
+        }
+        List<Long> sorted = starts.stream().sorted().toList();
+        // Starts come no sooner than the tokens allow (later on a busy machine, never sooner). In
+        // any 25 ms, half a token's interval, that is the burst and at most one token more; one
+        // more start still is slack for a stamp taken late. Paying with the tokens of before the
+        // idle spell instead, six to nine started within about 20 ms in two runs here.
+        for (int i = 0; i < sorted.size(); i++) {
+            long from = sorted.get(i);
+            long within = sorted.stream().filter(t -> t >= from && t - from < Duration.ofMillis(25).toNanos()).count();
+            assertTrue(within <= burst + 2, within + " starts within 25 ms: more than the burst at once; "
+                    + sorted.stream().map(t -> (t - sorted.get(0)) / 1_000_000).toList() + " ms");
+        }
     }
 
     @Test
