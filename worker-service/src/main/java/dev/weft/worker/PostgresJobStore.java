@@ -260,10 +260,10 @@ public final class PostgresJobStore implements JobStore {
         hc.addDataSourceProperty("socketTimeout", "30");
         hc.addDataSourceProperty("tcpKeepAlive", "true");
         hc.setConnectionInitSql(PLANNER);
-        pool = new HikariDataSource(hc);
+        HikariDataSource created = new HikariDataSource(hc);
         try {
             Flyway.configure(PostgresJobStore.class.getClassLoader())
-                    .dataSource(pool)
+                    .dataSource(created)
                     .locations("classpath:dev/weft/worker/db/migration")
                     .table("weft_schema_history")
                     // A database that is slow to answer at start is tried three times (about 10 s) before start fails.
@@ -272,10 +272,13 @@ public final class PostgresJobStore implements JobStore {
                     .load()
                     .migrate();
         } catch (RuntimeException e) {
-            pool.close();
+            created.close();
             throw new IllegalStateException("cannot open the postgres job store at " + options.safeUrl() + ": "
                     + rootMessage(e), e);
         }
+        // Published once migrated: a readiness probe or a scrape before then finds the store not
+        // open yet, instead of a table that does not exist yet, counted and logged as an outage.
+        pool = created;
         threads.add(WeftThreads.start("worker-store-listener", this::listen));
         threads.add(WeftThreads.start("worker-store-heartbeat", this::heartbeat));
         threads.add(WeftThreads.start("worker-store-notifier", this::notifier));

@@ -116,6 +116,41 @@ class PostgresJobStoreTest {
     }
 
     @Test
+    void probesWhileAStoreOpensOnAFreshDatabaseCountNoStoreErrors() throws Exception {
+        // What readiness and a scrape do while the worker starts: ask the store for its queue, its
+        // jobs by state and its health, here as fast as possible, while open() creates the pool
+        // and migrates a new schema.
+        String fresh = TestPostgres.freshSchema("weft_probe_test");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        PostgresJobStore s = new PostgresJobStore(TestPostgres.options(fresh, "a", Duration.ofSeconds(30), 10, 3), registry);
+        AtomicInteger probes = new AtomicInteger();
+        CountDownLatch opened = new CountDownLatch(1);
+        Thread prober = Thread.ofVirtual().start(() -> {
+            while (opened.getCount() > 0) {
+                try {
+                    s.waiting(); // read once a second at most
+                    s.countByState(); // read every time: the /metrics gauge's source
+                    s.check();
+                } catch (RuntimeException notOpenOrNotServing) {
+                    // DOWN is the right answer until open() returns.
+                }
+                probes.incrementAndGet();
+            }
+        });
+        try (s) {
+            s.open();
+            opened.countDown();
+            prober.join(LIVENESS);
+            assertTrue(probes.get() > 0);
+            assertEquals(0.0, registry.get("weft.job.store.errors").counter().count(),
+                    "a probe before the migration ended met no table and counted it as an outage");
+            s.check(); // and it serves now
+        } finally {
+            opened.countDown();
+        }
+    }
+
+    @Test
     void aJobSubmittedToOneReplicaReadsTheSameFromAnotherAndRunsOnce() throws Exception {
         truncate();
         Map<UUID, AtomicInteger> runs = new ConcurrentHashMap<>();
