@@ -146,8 +146,8 @@ public interface JobStore extends AutoCloseable {
 
     /**
      * Jobs by state, all states present (0 when none); cheap enough to call on every scrape. A
-     * store may estimate the finished states of a large table (the postgres store does, from
-     * 100,000 rows up); the unfinished states are exact.
+     * store may estimate SUCCEEDED for a large table (the postgres store does, from 100,000 rows
+     * up: the table's estimated size less the other states, which stay exact).
      */
     Map<JobState, Long> countByState();
 

@@ -830,26 +830,28 @@ public final class PostgresJobStore implements JobStore {
                     // Every row, so a sequential scan is the right plan, which PLANNER prices out:
                     // let it back in for this transaction only.
                     s.execute("SET LOCAL enable_seqscan = on");
-                    try (ResultSet rs = s.executeQuery("SELECT state, count(*) FROM weft_jobs GROUP BY state")) {
-                        while (rs.next()) {
-                            by.put(JobState.valueOf(rs.getString(1)), rs.getLong(2));
-                        }
-                    }
+                    readCounts(s, "SELECT state, count(*) FROM weft_jobs GROUP BY state", by);
                     return by;
                 }
-                long unsucceeded = 0;
-                try (ResultSet rs = s.executeQuery(UNSUCCEEDED_COUNTS)) {
-                    while (rs.next()) {
-                        by.put(JobState.valueOf(rs.getString(1)), rs.getLong(2));
-                        unsucceeded += rs.getLong(2);
-                    }
-                }
+                long unsucceeded = readCounts(s, UNSUCCEEDED_COUNTS, by);
                 by.put(JobState.SUCCEEDED, Math.max(0, Math.round(rows) - unsucceeded));
             } finally {
                 c.rollback();
             }
             return by;
         });
+    }
+
+    /** Puts each (state, count) row of {@code query} into {@code by}; returns the counts' sum. */
+    private static long readCounts(Statement s, String query, Map<JobState, Long> by) throws SQLException {
+        long sum = 0;
+        try (ResultSet rs = s.executeQuery(query)) {
+            while (rs.next()) {
+                by.put(JobState.valueOf(rs.getString(1)), rs.getLong(2));
+                sum += rs.getLong(2);
+            }
+        }
+        return sum;
     }
 
     @Override

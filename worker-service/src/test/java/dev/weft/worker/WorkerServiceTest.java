@@ -515,12 +515,17 @@ class WorkerServiceTest {
         }
     }
 
+    /** A started service of {@code workers} that may start {@code rate} jobs a second, {@code burst} at once, of type "n". */
+    private static WorkerService startedRateLimited(int workers, double rate, int burst, TestHandler.Body body) {
+        WorkerService w = WorkerService.builder().workers(workers).rateLimit(rate, burst).handler(new TestHandler("n", body)).build();
+        w.start();
+        return w;
+    }
+
     @Test
     void rateLimitSpacesJobStartsButRunsThemAll() throws Exception {
         AtomicInteger ran = new AtomicInteger();
-        WorkerService w = WorkerService.builder().workers(2).rateLimit(200, 1)
-                .handler(new TestHandler("n", (ctx, p) -> IntNode.valueOf(ran.incrementAndGet()))).build();
-        w.start();
+        WorkerService w = startedRateLimited(2, 200, 1, (ctx, p) -> IntNode.valueOf(ran.incrementAndGet()));
         for (int i = 0; i < 10; i++) {
             accept(w, "n");
         }
@@ -534,12 +539,10 @@ class WorkerServiceTest {
         double rate = 20; // a token every 50 ms
         int burst = 2;
         List<Long> starts = new CopyOnWriteArrayList<>();
-        WorkerService w = WorkerService.builder().workers(6).rateLimit(rate, burst)
-                .handler(new TestHandler("n", (ctx, p) -> {
-                    starts.add(System.nanoTime());
-                    return null;
-                })).build();
-        w.start();
+        WorkerService w = startedRateLimited(6, rate, burst, (ctx, p) -> {
+            starts.add(System.nanoTime());
+            return null;
+        });
         try {
             // Idle far longer than the bucket takes to refill (burst / rate = 100 ms): every intake
             // thread has paid for a start and waits for work, the bucket itself full again.
@@ -572,9 +575,7 @@ class WorkerServiceTest {
         AtomicInteger ran = new AtomicInteger();
         // One start in a thousand seconds: the first job takes the only token, and every intake
         // thread then waits for the next one before it claims.
-        WorkerService w = WorkerService.builder().workers(4).rateLimit(0.001, 1)
-                .handler(new TestHandler("n", (ctx, p) -> IntNode.valueOf(ran.incrementAndGet()))).build();
-        w.start();
+        WorkerService w = startedRateLimited(4, 0.001, 1, (ctx, p) -> IntNode.valueOf(ran.incrementAndGet()));
         awaitState(w, accept(w, "n"), JobState.SUCCEEDED);
         AtomicBoolean clean = new AtomicBoolean();
         Thread stopper = Thread.ofVirtual().start(() -> {
