@@ -2,6 +2,7 @@ package dev.weft.launcher;
 
 import dev.weft.metrics.ConfigEntry;
 import dev.weft.metrics.ConfigEntry.Origin;
+import dev.weft.worker.PostgresJobStore;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 
@@ -15,7 +16,8 @@ import java.util.Properties;
 /**
  * The configuration as {@code GET /config} shows it: every catalogued key with its effective
  * value and the source that gave it, found by asking the sources in {@link Settings}' priority
- * order. Secrets are masked here, before the list leaves the launcher.
+ * order. Secrets are masked here, before the list leaves the launcher: values of secret keys,
+ * and a {@code password=} parameter in any value (a JDBC URL's).
  */
 final class EffectiveConfig {
 
@@ -55,6 +57,9 @@ final class EffectiveConfig {
             String value = merged.get(key).asString().orElse("").trim();
             if (isSecret(key) && !value.isEmpty()) {
                 value = MASK;
+            } else {
+                // A JDBC URL may carry its credentials (worker.postgres.url, .listen-url).
+                value = PostgresJobStore.Options.masked(value);
             }
             Origin origin;
             String source;

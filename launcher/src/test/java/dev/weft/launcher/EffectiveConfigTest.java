@@ -51,6 +51,16 @@ class EffectiveConfigTest {
     }
 
     @Test
+    void aPasswordInAJdbcUrlIsMasked() throws Exception {
+        Map<String, ConfigEntry> set = byKey(EffectiveConfig.describe(Map.of(
+                "worker.postgres.url", "jdbc:postgresql://pgbouncer:6432/weft?user=weft&password=hunter2&prepareThreshold=0",
+                "worker.postgres.listen-url", "jdbc:postgresql://db:5432/weft?password=s3cret"), null, Map.of(), new Properties()));
+        assertEquals("jdbc:postgresql://pgbouncer:6432/weft?user=weft&password=***&prepareThreshold=0",
+                set.get("worker.postgres.url").value());
+        assertEquals("jdbc:postgresql://db:5432/weft?password=***", set.get("worker.postgres.listen-url").value());
+    }
+
+    @Test
     void aKeyIsSecretWhenItsNameSaysSoExceptTheFileThatHoldsOne() {
         for (String key : List.of("worker.postgres.password", "x.api-token", "x.client-secret", "X.PASSWORD")) {
             assertTrue(EffectiveConfig.isSecret(key), key);
