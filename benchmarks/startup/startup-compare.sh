@@ -8,8 +8,11 @@
 #   benchmarks/startup/startup-compare.sh               # 5 rounds, 10 s of wrk per target: ~2-3 min
 #   ROUNDS=10 LOAD=20s benchmarks/startup/startup-compare.sh
 #   AOT=0 benchmarks/startup/startup-compare.sh         # without the AOT-cache target
+#   BASELINE_JAR=/tmp/before/launcher/target/weft-launcher.jar benchmarks/startup/startup-compare.sh
+#                                                       # adds weft-base: another build of the launcher
+#                                                       # (a git worktree's), timed in the same rounds
 #
-# Per round and target, in the order weft, bare, weft-aot:
+# Per round and target, in the order weft, bare, weft-aot, weft-base:
 #   start    exec until the first 200 on /health/ready (Weft's admin port; the bare server's one route),
 #            polled with curl every 10 ms;
 #   rss      VmRSS of the process 1 s after ready;
@@ -51,6 +54,11 @@ if [[ $AOT == 1 ]]; then
     fi
     TARGETS+=(weft-aot)
 fi
+BASELINE_JAR=${BASELINE_JAR:-}
+if [[ -n $BASELINE_JAR ]]; then
+    [[ -f $BASELINE_JAR ]] || { echo "startup-compare: BASELINE_JAR $BASELINE_JAR not found" >&2; exit 2; }
+    TARGETS+=(weft-base)
+fi
 
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/startup-compare.XXXXXX")
 PID=
@@ -70,6 +78,9 @@ launch() {
     case $target in
         weft)     READY_URL="http://127.0.0.1:$ADMIN_PORT/health/ready"
                   "$JAVA" $WEFT_FLAGS $JAVA_FLAGS "$@" -jar "$LAUNCHER_JAR" --server.host=127.0.0.1 --server.port=0 \
+                      --admin.host=127.0.0.1 --admin.port="$ADMIN_PORT" >"$log" 2>&1 & ;;
+        weft-base) READY_URL="http://127.0.0.1:$ADMIN_PORT/health/ready"
+                  "$JAVA" $WEFT_FLAGS $JAVA_FLAGS "$@" -jar "$BASELINE_JAR" --server.host=127.0.0.1 --server.port=0 \
                       --admin.host=127.0.0.1 --admin.port="$ADMIN_PORT" >"$log" 2>&1 & ;;
         weft-aot) READY_URL="http://127.0.0.1:$ADMIN_PORT/health/ready"
                   "$JAVA" -XX:AOTCache="$AOT_CACHE" -Xlog:aot*=off -Xlog:aot*=error:stderr $WEFT_FLAGS $JAVA_FLAGS "$@" \

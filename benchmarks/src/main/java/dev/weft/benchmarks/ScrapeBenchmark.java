@@ -47,8 +47,10 @@ public class ScrapeBenchmark {
     private PrometheusMeterRegistry registry;
 
     @Setup
-    public void setUp() {
+    public void setUp() throws InterruptedException {
         metrics = Metrics.create("weft", "bench");
+        metrics.startJvmMeters();
+        metrics.awaitJvmMeters();
         registry = metrics.registry();
         String[] uris = {"/api/v1/hello", "/api/v1/aggregate", "/api/v1/jobs", "/api/v1/jobs/{id}", "/api/v1/demo/upstream/{name}"};
         String[] statuses = {"200", "202", "400", "404"};

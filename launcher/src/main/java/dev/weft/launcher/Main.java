@@ -103,19 +103,13 @@ public final class Main {
              // Closed after the servers have stopped: it flushes the last spans.
              TracingSdk tracing = TracingSdk.start(settings.get(TRACING_ENABLED), settings.get(TRACING_ENDPOINT),
                      settings.get(TRACING_SAMPLE_RATIO), settings.get(APPLICATION))) {
-            // Slow set-up that requests need soon but ready does not wait for: off the main
-            // thread, in parallel with the servers' start (docs/BENCHMARKS.md, section 8). A
-            // platform thread: a virtual thread running class initialisers would pin its carrier
-            // and make request threads that need the same classes pin theirs while they wait.
-            metrics.startVirtualThreadMeters();
-            Thread.ofPlatform().daemon().name("weft-tls-warmup").start(Main::warmUpTls);
             signals.onRepeat(signal -> {
                 log.log(System.Logger.Level.WARNING, "second signal " + signal + " during shutdown: exiting at once");
                 Runtime.getRuntime().halt(EXIT_ABANDONED);
             });
 
             Health health = new Health(settings.get(HEALTH_TIMEOUT));
-            AdminServer admin = new AdminServer(settings.get(ADMIN_HOST), settings.get(ADMIN_PORT), metrics.registry(), health,
+            AdminServer admin = new AdminServer(settings.get(ADMIN_HOST), settings.get(ADMIN_PORT), metrics, health,
                     new Operations(new JulLevels(), effective, settings.get(ADMIN_WRITE_ENDPOINTS)));
             var workers = WorkerService.builder()
                     .workers(settings.get(WORKERS))
@@ -166,6 +160,13 @@ public final class Main {
                     .drainDelay(settings.get(DRAIN_DELAY))
                     .onStarted(() -> {
                         health.markStarted();
+                        // Slow set-up that ready does not need, begun once ready: on 2 vCPUs it
+                        // would slow the start even on other threads (docs/BENCHMARKS.md, section
+                        // 8). Platform threads: a virtual thread running class initialisers would
+                        // pin its carrier, and make request threads that need the same classes
+                        // pin theirs while they wait.
+                        metrics.startJvmMeters();
+                        Thread.ofPlatform().daemon().name("weft-tls-warmup").start(Main::warmUpTls);
                         log.log(System.Logger.Level.INFO, "listening: api   http://" + display(settings.get(SERVER_HOST)) + ":" + api.port() + "/api/v1/hello");
                         log.log(System.Logger.Level.INFO, "listening: admin http://" + display(settings.get(ADMIN_HOST)) + ":" + admin.port() + "/health/ready");
                     })
@@ -204,7 +205,9 @@ public final class Main {
     /**
      * Loads the JDK's default TLS context, which every {@link java.net.http.HttpClient} built
      * later (the aggregate's and the fetch job's, both built on first use) asks for: hundreds of
-     * classes that would otherwise load inside the first such request, under its deadline.
+     * classes that would otherwise load inside the first such request, under its deadline. Run
+     * once ready, it is done ~200 ms later; a request that needs it sooner waits for it, but does
+     * not load it on a virtual thread.
      */
     private static void warmUpTls() {
         try {

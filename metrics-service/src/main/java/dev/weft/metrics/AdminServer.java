@@ -14,7 +14,6 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 
@@ -38,7 +37,7 @@ public final class AdminServer implements Service {
 
     private final String host;
     private final int configuredPort;
-    private final PrometheusMeterRegistry registry;
+    private final Metrics metrics;
     private final Health health;
     private final Operations operations;
     private final ExpositionFormats formats = ExpositionFormats.init();
@@ -50,20 +49,20 @@ public final class AdminServer implements Service {
     /**
      * @param host     the address to bind ({@code admin.host})
      * @param port     the port ({@code admin.port}); 0 picks a free one, see {@link #port()}
-     * @param registry the registry whose meters {@code /metrics} renders
+     * @param metrics  the meters {@code /metrics} renders
      * @param health   the probes {@code /health/*} answers
      */
-    public AdminServer(String host, int port, PrometheusMeterRegistry registry, Health health) {
-        this(host, port, registry, health, Operations.none());
+    public AdminServer(String host, int port, Metrics metrics, Health health) {
+        this(host, port, metrics, health, Operations.none());
     }
 
     /**
      * @param operations what {@code /loggers} and {@code /config} show, and whether POSTs are on
      */
-    public AdminServer(String host, int port, PrometheusMeterRegistry registry, Health health, Operations operations) {
+    public AdminServer(String host, int port, Metrics metrics, Health health, Operations operations) {
         this.host = host;
         this.configuredPort = port;
-        this.registry = registry;
+        this.metrics = metrics;
         this.health = health;
         this.operations = operations;
     }
@@ -145,11 +144,11 @@ public final class AdminServer implements Service {
      * names {@code application/openmetrics-text} (as Prometheus's own does), else the classic
      * text format 0.0.4.
      */
-    private void metrics(ServerRequest req, ServerResponse res) throws IOException {
+    private void metrics(ServerRequest req, ServerResponse res) throws IOException, InterruptedException {
         String accept = req.headers().first(HeaderNames.ACCEPT).orElse("");
         ExpositionFormatWriter writer = formats.findWriter(accept);
         ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
-        registry.scrape(body, writer.getContentType());
+        metrics.scrape(body, writer.getContentType());
         res.header(HeaderNames.CONTENT_TYPE, writer.getContentType());
         res.send(body.toByteArray());
     }

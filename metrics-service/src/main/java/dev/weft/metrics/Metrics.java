@@ -24,11 +24,16 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.tracer.common.SpanContext;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The process's one meter registry, Prometheus-backed, with the JVM, process and virtual-thread
@@ -44,13 +49,15 @@ import java.util.Properties;
  * build in its labels, see {@link BuildInfo}) and {@code weft_threads_live_threads} (the threads
  * Weft started through {@link WeftThreads} that have not finished).
  *
- * <p>Two virtual-thread meters ({@code jvm_threads_virtual_pinned_seconds} and
- * {@code jvm_threads_virtual_submit_failed_total}) read a JFR recording
- * stream, whose start costs about half a second of CPU (JFR's repository, its event classes, its
- * own thread). That is kept off the start-up path: {@link #startVirtualThreadMeters()} binds them
- * on a background thread, which the launcher starts before the services, so that the JFR start
- * runs in parallel with theirs instead of before them; these series may appear a moment after
- * {@code /health/ready} answers 200.
+ * <p>The JVM's own meters are kept off the start-up path. Micrometer's JVM and process binders
+ * read JMX MXBeans (loading {@code java.management}, a few hundred classes), and the two
+ * virtual-thread meters ({@code jvm_threads_virtual_pinned_seconds} and {@code
+ * jvm_threads_virtual_submit_failed_total}) read a JFR recording stream, whose start costs about
+ * half a second of CPU (JFR's repository, its event classes, its own thread). On two vCPUs that
+ * work slows a start about as much as it costs even on another thread, so the launcher calls
+ * {@link #startJvmMeters()} once it is ready: one background thread binds the JMX meters, then
+ * the virtual-thread meters. A scrape ({@link #scrape}) waits for the JMX meters, so it never
+ * shows half of them; the virtual-thread meters appear once their JFR stream runs.
  *
  * <p>Closing it releases the binders that hold resources (the GC notification listener, the JFR
  * stream behind the virtual-thread meters).
@@ -104,25 +111,33 @@ public final class Metrics implements AutoCloseable {
     /** Prometheus's base unit of time; Micrometer's BaseUnits has no constant for it. */
     private static final String SECONDS = "seconds";
 
+    /** How long a scrape waits for the JMX meters while they are being bound. */
+    static final Duration SCRAPE_WAITS_FOR_JVM_METERS = Duration.ofSeconds(5);
+
     private final PrometheusMeterRegistry registry;
-    private final JvmGcMetrics gc;
     private final BuildInfo buildInfo;
-    /** Guards {@link #binder}, {@link #virtualThreads} and {@link #closed}. */
+    /** Guards {@link #binder}, {@link #gc}, {@link #virtualThreads} and {@link #closed}. */
     private final Object lock = new Object();
-    /** The thread binding the virtual-thread meters; null until {@link #startVirtualThreadMeters()}. */
+    /** The thread binding the JVM meters; null until {@link #startJvmMeters()}. */
     private Thread binder;
+    /**
+     * Counted down once the JMX meters are bound, or their binder gave up (closed first); a
+     * scrape waits on it. Count 0 from the start: until {@link #startJvmMeters()}, nothing waits.
+     */
+    private volatile CountDownLatch jmxBound = new CountDownLatch(0);
+    /** Bound by {@link #binder}; null until then, and after a close that came first. */
+    private JvmGcMetrics gc;
     /** Bound by {@link #binder}; null until then, and when its JFR stream failed to start. */
     private VirtualThreadMetrics virtualThreads;
     private boolean closed;
 
-    private Metrics(PrometheusMeterRegistry registry, JvmGcMetrics gc, BuildInfo buildInfo) {
+    private Metrics(PrometheusMeterRegistry registry, BuildInfo buildInfo) {
         this.registry = registry;
-        this.gc = gc;
         this.buildInfo = buildInfo;
     }
 
     /**
-     * Creates the registry and binds the standard meters.
+     * Creates the registry with Weft's own meters; the JVM's follow from {@link #startJvmMeters()}.
      *
      * @param application the {@code application} tag
      * @param instance    the {@code instance} tag (the pod name in Kubernetes)
@@ -132,8 +147,8 @@ public final class Metrics implements AutoCloseable {
     }
 
     /**
-     * Creates the registry and binds the standard meters; histograms carry exemplars when {@code
-     * exemplars} is given.
+     * Creates the registry with Weft's own meters; histograms carry exemplars when {@code
+     * exemplars} is given. The JVM's meters follow from {@link #startJvmMeters()}.
      *
      * @param application the {@code application} tag
      * @param instance    the {@code instance} tag (the pod name in Kubernetes)
@@ -147,17 +162,6 @@ public final class Metrics implements AutoCloseable {
         registry.config()
                 .meterFilter(PROMETHEUS_NAMING)
                 .commonTags(List.of(Tag.of("application", application), Tag.of("instance", instance)));
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ClassLoaderMetrics().bindTo(registry);
-        new JvmCompilationMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        new FileDescriptorMetrics().bindTo(registry);
-        bindSecondsReplacements(registry);
-        JvmGcMetrics gc = new JvmGcMetrics();
-        gc.bindTo(registry);
-
         BuildInfo buildInfo = BuildInfo.load();
         // An info metric: the value is always 1 and the labels carry the data, so that
         // "group_left(version) weft_build_info" can join the build onto any other series.
@@ -171,7 +175,7 @@ public final class Metrics implements AutoCloseable {
                 .description("Virtual threads started by Weft (servers, workers, errgroups, health checks) that have not finished")
                 .baseUnit(BaseUnits.THREADS)
                 .register(registry);
-        return new Metrics(registry, gc, buildInfo);
+        return new Metrics(registry, buildInfo);
     }
 
     /**
@@ -207,24 +211,29 @@ public final class Metrics implements AutoCloseable {
     }
 
     /**
-     * Starts binding the virtual-thread meters on a background thread and returns at once; see
-     * the class comment for why. Later calls, and calls after {@link #close()}, do nothing.
+     * Starts binding the JVM's meters on a background thread and returns at once: first the JMX
+     * ones (memory, threads, GC, class loading, compilation, CPU, uptime, file descriptors), then
+     * the virtual-thread meters behind a JFR stream; see the class comment for why. Later calls,
+     * and calls after {@link #close()}, do nothing.
      */
-    public void startVirtualThreadMeters() {
+    public void startJvmMeters() {
         synchronized (lock) {
             if (binder == null && !closed) {
+                jmxBound = new CountDownLatch(1);
                 // A platform thread: JFR's start runs class initialisers, and a virtual thread
                 // doing so pins its carrier and makes any thread waiting for those classes pin its own.
-                binder = Thread.ofPlatform().daemon().name("weft-metrics-jfr").start(this::bindVirtualThreadMeters);
+                binder = Thread.ofPlatform().daemon().name("weft-metrics-jvm").start(this::bindJvmMeters);
             }
         }
     }
 
     /**
-     * Waits until the meters started by {@link #startVirtualThreadMeters()} are bound (or their
-     * binding failed); returns at once when it was never called.
+     * Waits until the meters started by {@link #startJvmMeters()} are all bound (or their binding
+     * failed); returns at once when it was never called.
+     *
+     * @throws InterruptedException if interrupted while waiting
      */
-    public void awaitVirtualThreadMeters() throws InterruptedException {
+    public void awaitJvmMeters() throws InterruptedException {
         Thread t;
         synchronized (lock) {
             t = binder;
@@ -234,9 +243,43 @@ public final class Metrics implements AutoCloseable {
         }
     }
 
-    private void bindVirtualThreadMeters() {
+    /**
+     * Writes every series in {@code contentType}'s format (Prometheus text or OpenMetrics). While
+     * the JMX meters are being bound, waits for them first, at most {@link
+     * #SCRAPE_WAITS_FOR_JVM_METERS}: a scrape shows all of them or, past that wait, none.
+     *
+     * @throws InterruptedException if interrupted while waiting for the JMX meters
+     * @throws IOException if writing to {@code out} fails
+     */
+    public void scrape(OutputStream out, String contentType) throws InterruptedException, IOException {
+        jmxBound.await(SCRAPE_WAITS_FOR_JVM_METERS.toMillis(), TimeUnit.MILLISECONDS);
+        registry.scrape(out, contentType);
+    }
+
+    private void bindJvmMeters() {
         System.Logger log = System.getLogger(Metrics.class.getName());
         long t0 = System.nanoTime();
+        try {
+            synchronized (lock) {
+                if (closed) {
+                    return;
+                }
+                // Filters apply only to meters registered after them: create() set them first.
+                new JvmMemoryMetrics().bindTo(registry);
+                new JvmThreadMetrics().bindTo(registry);
+                new ClassLoaderMetrics().bindTo(registry);
+                new JvmCompilationMetrics().bindTo(registry);
+                new ProcessorMetrics().bindTo(registry);
+                new UptimeMetrics().bindTo(registry);
+                new FileDescriptorMetrics().bindTo(registry);
+                bindSecondsReplacements(registry);
+                gc = new JvmGcMetrics();
+                gc.bindTo(registry);
+            }
+        } finally {
+            jmxBound.countDown();
+        }
+        long t1 = System.nanoTime();
         VirtualThreadMetrics meters;
         try {
             meters = new VirtualThreadMetrics();
@@ -252,25 +295,31 @@ public final class Metrics implements AutoCloseable {
             meters.bindTo(registry);
             virtualThreads = meters;
         }
-        log.log(System.Logger.Level.INFO, "virtual-thread meters bound (JFR stream started in "
-                + (System.nanoTime() - t0) / 1_000_000 + " ms)");
+        log.log(System.Logger.Level.INFO, "JVM meters bound in " + (t1 - t0) / 1_000_000
+                + " ms, virtual-thread meters in " + (System.nanoTime() - t1) / 1_000_000 + " ms (JFR stream started)");
     }
 
     /**
-     * Releases the binders' resources. When the virtual-thread meters are still being bound, this
-     * does not wait for them: the binder closes its stream itself when it sees the registry closed.
+     * Releases the binders' resources. Waits for a binding of the JMX meters in progress (a few
+     * milliseconds once their classes are loaded); when the virtual-thread meters are still being
+     * bound, does not wait for them: the binder closes its stream itself when it sees the
+     * registry closed.
      */
     @Override
     public void close() {
         VirtualThreadMetrics meters;
+        JvmGcMetrics gcMeters;
         synchronized (lock) {
             closed = true;
             meters = virtualThreads;
+            gcMeters = gc;
         }
         if (meters != null) {
             meters.close();
         }
-        gc.close();
+        if (gcMeters != null) {
+            gcMeters.close();
+        }
         registry.close();
     }
 }

@@ -36,8 +36,9 @@ class AdminServerTest {
     @BeforeAll
     static void start() {
         metrics = Metrics.create("weft-test", "test-instance");
+        metrics.startJvmMeters(); // not awaited: a scrape waits for the JMX meters itself
         health = new Health(Duration.ofSeconds(1));
-        server = new AdminServer("127.0.0.1", 0, metrics.registry(), health);
+        server = new AdminServer("127.0.0.1", 0, metrics, health);
         server.start();
         RestAssured.port = server.port();
     }

@@ -42,7 +42,7 @@ class HealthProbeHttpTest {
                 })
                 .add(Probe.READY, "worker-queue", HealthCheck.notSaturated("worker queue", queueDepth::get, 2));
         health.markStarted();
-        server = new AdminServer("127.0.0.1", 0, metrics.registry(), health);
+        server = new AdminServer("127.0.0.1", 0, metrics, health);
         server.start();
     }
 

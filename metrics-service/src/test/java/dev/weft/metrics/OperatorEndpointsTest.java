@@ -43,12 +43,12 @@ class OperatorEndpointsTest {
                 new ConfigEntry("log.level", "INFO", ConfigEntry.Origin.DEFAULT, "application.yaml"));
         writableHealth = new Health(Duration.ofSeconds(1));
         writableHealth.markStarted();
-        writable = new AdminServer("127.0.0.1", 0, metrics.registry(), writableHealth,
+        writable = new AdminServer("127.0.0.1", 0, metrics, writableHealth,
                 new Operations(new FakeLevels(), config, true));
         writable.start();
         Health readOnlyHealth = new Health(Duration.ofSeconds(1));
         readOnlyHealth.markStarted();
-        readOnly = new AdminServer("127.0.0.1", 0, metrics.registry(), readOnlyHealth,
+        readOnly = new AdminServer("127.0.0.1", 0, metrics, readOnlyHealth,
                 new Operations(new FakeLevels(), config, false));
         readOnly.start();
     }

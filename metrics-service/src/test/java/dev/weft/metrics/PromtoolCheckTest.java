@@ -39,9 +39,9 @@ class PromtoolCheckTest {
     static void start() throws InterruptedException {
         metrics = Metrics.create("weft-test", "test-instance");
         // Every series the launcher serves, the deferred virtual-thread meters included.
-        metrics.startVirtualThreadMeters();
-        metrics.awaitVirtualThreadMeters();
-        server = new AdminServer("127.0.0.1", 0, metrics.registry(), new Health(Duration.ofSeconds(1)));
+        metrics.startJvmMeters();
+        metrics.awaitJvmMeters();
+        server = new AdminServer("127.0.0.1", 0, metrics, new Health(Duration.ofSeconds(1)));
         server.start();
     }
 

@@ -133,7 +133,7 @@ class MetricNamesIT {
             Thread.sleep(50);
         }
         // The virtual-thread meters behind a JFR stream are bound just after ready, off the
-        // start-up path (Metrics.startVirtualThreadMeters): wait for them, with a deadline.
+        // start-up path (Metrics.startJvmMeters): wait for them, with a deadline.
         deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!scrape(weft).containsKey("jvm_threads_virtual_pinned_seconds_count") && System.nanoTime() < deadline) {
             Thread.sleep(50);
