@@ -46,9 +46,7 @@ final class EffectiveConfig {
      */
     static List<ConfigEntry> describe(Config merged, Map<String, String> overrides, Path configFile,
                                       Map<String, String> env, Properties system) {
-        Config file = configFile == null ? null : Config.builder()
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
+        Config file = configFile == null ? null : Settings.configBuilder()
                 .addSource(ConfigSources.file(configFile))
                 .build();
         List<ConfigEntry> entries = new ArrayList<>();

@@ -53,9 +53,7 @@ final class Settings {
                 fromEnv.put(s.key(), v);
             }
         }
-        var builder = Config.builder()
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
+        var builder = configBuilder()
                 .addSource(ConfigSources.create(overrides))
                 .addSource(ConfigSources.systemProperties())
                 .addSource(ConfigSources.create(fromEnv));
@@ -70,11 +68,19 @@ final class Settings {
                 .build();
     }
 
-    /** The defaults alone, as shipped in {@code application.yaml}. */
-    static Config defaults() {
+    /**
+     * A builder with only the sources added to it: the environment and system properties are
+     * added as Weft reads them (only catalogued keys, {@link #buildConfig}), not wholesale.
+     */
+    static Config.Builder configBuilder() {
         return Config.builder()
                 .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
+                .disableSystemPropertiesSource();
+    }
+
+    /** The defaults alone, as shipped in {@code application.yaml}. */
+    static Config defaults() {
+        return configBuilder()
                 .addSource(ConfigSources.classpath(DEFAULTS))
                 .build();
     }
