@@ -276,6 +276,8 @@ public final class Metrics implements AutoCloseable {
                 gc = new JvmGcMetrics();
                 gc.bindTo(registry);
             }
+        } catch (RuntimeException e) { // an MXBean this runtime lacks: say so, and still bind the rest
+            log.log(System.Logger.Level.WARNING, "JVM meters only partly bound: " + e);
         } finally {
             jmxBound.countDown();
         }
