@@ -56,8 +56,8 @@ import java.util.concurrent.TimeUnit;
  * half a second of CPU (JFR's repository, its event classes, its own thread). On two vCPUs that
  * work slows a start about as much as it costs even on another thread, so the launcher calls
  * {@link #startJvmMeters()} once it is ready: one background thread binds the JMX meters, then
- * the virtual-thread meters. A scrape ({@link #scrape}) waits for the JMX meters, so it never
- * shows half of them; the virtual-thread meters appear once their JFR stream runs.
+ * the virtual-thread meters. A scrape ({@link #scrape}) waits for the JMX meters, so it does not
+ * show half of them; the virtual-thread meters appear once their JFR stream runs.
  *
  * <p>Closing it releases the binders that hold resources (the GC notification listener, the JFR
  * stream behind the virtual-thread meters).
@@ -246,7 +246,8 @@ public final class Metrics implements AutoCloseable {
     /**
      * Writes every series in {@code contentType}'s format (Prometheus text or OpenMetrics). While
      * the JMX meters are being bound, waits for them first, at most {@link
-     * #SCRAPE_WAITS_FOR_JVM_METERS}: a scrape shows all of them or, past that wait, none.
+     * #SCRAPE_WAITS_FOR_JVM_METERS}: a scrape shows all of them (only one that waited that long
+     * and gave up may show part of them).
      *
      * @throws InterruptedException if interrupted while waiting for the JMX meters
      * @throws IOException if writing to {@code out} fails
