@@ -372,6 +372,23 @@ public final class RateLimiter {
     }
 
     /**
+     * How long the bucket takes to fill from empty to its burst at the current rate (no Go
+     * counterpart): a token taken longer ago than this no longer counts against the bucket. Rounded
+     * up as every wait is; {@link Duration#ZERO} at rate {@link #INF}, {@link #INF_DURATION} at rate
+     * 0. Never blocks beyond the limiter's short internal lock.
+     *
+     * @return the time to refill the whole burst
+     */
+    public Duration fillTime() {
+        lock.lock();
+        try {
+            return Duration.ofNanos(nanosFor(rate, burst));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * The tokens available now: Go's {@code Tokens}. Negative while reservations wait for tokens.
      *
      * @return the number of tokens, possibly fractional

@@ -66,6 +66,18 @@ class RateLimiterTest {
     }
 
     @Test
+    void theFillTimeIsTheBurstAtTheRateRoundedUpAsWaitsAre() {
+        assertEquals(Duration.ofMillis(500), limiter(10, 5).fillTime());
+        assertEquals(Duration.ofNanos(333_333_334), limiter(3, 1).fillTime(), "rounded up, as a wait for that token is");
+        assertEquals(Duration.ZERO, limiter(RateLimiter.INF, 5).fillTime());
+        assertEquals(RateLimiter.INF_DURATION, limiter(0, 5).fillTime());
+        RateLimiter changed = limiter(10, 5);
+        changed.setBurst(20);
+        changed.setRate(40);
+        assertEquals(Duration.ofMillis(500), changed.fillTime(), "follows setRate and setBurst");
+    }
+
+    @Test
     void aReadingEarlierThanOneAlreadySeenCountsAsThatOne() {
         RateLimiter limiter = limiter(10, 10);
         assertTrue(limiter.allow(10));

@@ -391,8 +391,7 @@ public final class WorkerService implements Service {
      * spent, and starting on it would let more than the burst start at once after an idle spell.
      */
     private boolean outlivedByTheBucket(long paidAt) {
-        double refillNanos = limiter.burst() / limiter.rate() * 1e9;
-        return System.nanoTime() - paidAt >= refillNanos;
+        return System.nanoTime() - paidAt >= limiter.fillTime().toNanos();
     }
 
     private void collect(WorkerPool<JobStore.Claim, Void> pool) {
