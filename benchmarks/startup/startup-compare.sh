@@ -76,11 +76,11 @@ launch() {
     local target=$1 log=$2
     shift 2
     case $target in
-        weft)     READY_URL="http://127.0.0.1:$ADMIN_PORT/health/ready"
-                  "$JAVA" $WEFT_FLAGS $JAVA_FLAGS "$@" -jar "$LAUNCHER_JAR" --server.host=127.0.0.1 --server.port=0 \
-                      --admin.host=127.0.0.1 --admin.port="$ADMIN_PORT" >"$log" 2>&1 & ;;
-        weft-base) READY_URL="http://127.0.0.1:$ADMIN_PORT/health/ready"
-                  "$JAVA" $WEFT_FLAGS $JAVA_FLAGS "$@" -jar "$BASELINE_JAR" --server.host=127.0.0.1 --server.port=0 \
+        weft|weft-base)
+                  local jar=$LAUNCHER_JAR
+                  [[ $target == weft-base ]] && jar=$BASELINE_JAR
+                  READY_URL="http://127.0.0.1:$ADMIN_PORT/health/ready"
+                  "$JAVA" $WEFT_FLAGS $JAVA_FLAGS "$@" -jar "$jar" --server.host=127.0.0.1 --server.port=0 \
                       --admin.host=127.0.0.1 --admin.port="$ADMIN_PORT" >"$log" 2>&1 & ;;
         weft-aot) READY_URL="http://127.0.0.1:$ADMIN_PORT/health/ready"
                   "$JAVA" -XX:AOTCache="$AOT_CACHE" -Xlog:aot*=off -Xlog:aot*=error:stderr $WEFT_FLAGS $JAVA_FLAGS "$@" \
