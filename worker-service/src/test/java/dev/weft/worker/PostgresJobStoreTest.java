@@ -13,6 +13,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -319,21 +320,34 @@ class PostgresJobStoreTest {
         try (PostgresJobStore a = store("a", Duration.ofSeconds(30), 100, 3)) {
             a.open();
             b.start();
+            // Submitted only once b listens: b's first claim at start then found nothing, and with an
+            // hourly poll only the notification can wake it.
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            Map<String, Long> listening = listeningSessions();
+            while (listening.getOrDefault("weft-test-listener", 0L) < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                listening = listeningSessions();
+            }
+            assertEquals(1L, listening.get("weft-test-listener"), "the LISTEN session uses the listen URL: " + listening);
+            assertEquals(0L, listening.getOrDefault("weft-test-pooled", 0L), "no pooled session LISTENs: " + listening);
             UUID id = UUID.randomUUID();
             assertInstanceOf(JobStore.Added.class, a.add(new JobStore.NewJob(id, "noop", payload(0), null)));
             assertEquals(JobState.SUCCEEDED, awaitState(b, id, JobState.SUCCEEDED).state(), "b woken by the notification, not its hourly poll");
-            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT application_name, count(*) FILTER (WHERE query LIKE 'LISTEN %')"
-                         + " FROM pg_stat_activity WHERE application_name LIKE 'weft-test-%' GROUP BY application_name")) {
-                Map<String, Long> listening = new java.util.HashMap<>();
-                while (rs.next()) {
-                    listening.put(rs.getString(1), rs.getLong(2));
-                }
-                assertEquals(1L, listening.get("weft-test-listener"), "the LISTEN session uses the listen URL: " + listening);
-                assertEquals(0L, listening.getOrDefault("weft-test-pooled", 0L), "no pooled session LISTENs: " + listening);
-            }
         } finally {
             assertTrue(b.stop(budget(Duration.ofSeconds(10))));
+        }
+    }
+
+    /** Sessions of this test's application names that are LISTENing, by name (0 for one that is not). */
+    private Map<String, Long> listeningSessions() throws SQLException {
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT application_name, count(*) FILTER (WHERE query LIKE 'LISTEN %')"
+                     + " FROM pg_stat_activity WHERE application_name LIKE 'weft-test-%' GROUP BY application_name")) {
+            Map<String, Long> listening = new java.util.HashMap<>();
+            while (rs.next()) {
+                listening.put(rs.getString(1), rs.getLong(2));
+            }
+            return listening;
         }
     }
 
